@@ -1,0 +1,52 @@
+# Foundry Platform — `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_STATE ?= .demo
+IMAGE ?= ghcr.io/foundry-platform/foundry-platform:0.1.0
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test test-all lint typecheck promises check-promises docs bench clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the package with test and lint tools
+
+demo: $(VENV)/.installed ## Simulate Kratix over examples/ into a fresh $(DEMO_STATE)/ and show the result
+	rm -rf $(DEMO_STATE)
+	$(BIN)/foundry-platform simulate --state $(DEMO_STATE) --now 2026-11-28T20:00:00Z \
+		--set FOUNDRY_NFS_SERVER=nas.example.internal examples/
+	@echo
+	@echo "What Kratix would commit to the state store:"
+	@cd $(DEMO_STATE) && find statestore -type f | sort
+
+test: $(VENV)/.installed ## Run the test suite (lint included)
+	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory lint
+
+lint: $(VENV)/.installed ## ruff, mypy --strict on foundry_lib, import-linter contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy foundry_lib pipelines foundry_platform
+	$(BIN)/lint-imports
+
+promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the models
+	$(BIN)/foundry-platform promises --output promises --image $(IMAGE)
+
+docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram)
+	$(BIN)/python -m foundry_platform.docs docs
+
+bench: $(VENV)/.installed ## Run the benchmarks and print their figures
+	$(BIN)/python -m benchmarks
+
+clean: ## Remove the virtualenv, demo state and caches
+	rm -rf $(VENV) $(DEMO_STATE) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,136 @@
+"""The `KubeAPI` port over the official `kubernetes` client: the only module that imports it.
+
+Every call goes through `ApiClient.call_api` with an explicit path and Content-Type, because the
+generated typed APIs pick the patch flavour themselves (CoreV1Api sends a dict as
+strategic-merge-patch, which custom resources reject). Errors become the project's error tree;
+messages name the verb, kind, object and HTTP status, never a request or response body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import urllib3
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from foundry_lib.errors import AlreadyExistsError, NotFoundError, TransientError
+from foundry_lib.kube import Kind, KubeObject
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+class KubernetesAPI:
+    """`KubeAPI` for a real cluster; inject the `ApiClient` (tests point it at an emulator)."""
+
+    def __init__(self, api_client: client.ApiClient, *, timeout: float = 30.0) -> None:
+        self._client = api_client
+        self._timeout = (timeout, timeout)
+
+    @classmethod
+    def from_environment(cls, *, config_file: str | None = None, timeout: float = 30.0) -> KubernetesAPI:
+        """In-cluster service account when in a pod, else the kubeconfig (local runs)."""
+        configuration = client.Configuration()
+        try:
+            config.load_incluster_config(client_configuration=configuration)
+        except config.ConfigException:
+            config.load_kube_config(config_file=config_file, client_configuration=configuration)
+        return cls(client.ApiClient(configuration), timeout=timeout)
+
+    def close(self) -> None:
+        """Release the pooled connections (long-running services and tests)."""
+        self._client.close()
+        self._client.rest_client.pool_manager.clear()
+
+    def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:
+        try:
+            return self._call("get", kind, namespace, name, "GET")
+        except NotFoundError:
+            return None
+
+    def list(self, kind: Kind, namespace: str, labels: Mapping[str, str] | None = None) -> list[KubeObject]:
+        query = [("labelSelector", ",".join(f"{k}={v}" for k, v in labels.items()))] if labels else []
+        found = self._call("list", kind, namespace, None, "GET", query=query)
+        items: list[KubeObject] = found.get("items") or []
+        # List items of core kinds come without apiVersion/kind; `get` returns them, so add them here.
+        # The selector is checked again locally so the result honours the port even where a server
+        # (an emulator, say) ignores labelSelector.
+        return [
+            {"apiVersion": kind.api_version, "kind": kind.kind, **item}
+            for item in items
+            if _has_labels(item, labels or {})
+        ]
+
+    def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
+        name = str(body.get("metadata", {}).get("name", ""))
+        full = {"apiVersion": kind.api_version, "kind": kind.kind, **body}
+        return self._call("create", kind, namespace, name, "POST", body=full, collection=True)
+
+    def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject:
+        return self._call("merge-patch", kind, namespace, name, "PATCH", body=patch)
+
+    def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
+        verb, body = "merge-patch status", {"status": status}
+        return self._call(verb, kind, namespace, name, "PATCH", body=body, subresource="status")
+
+    def _call(
+        self,
+        verb: str,
+        kind: Kind,
+        namespace: str,
+        name: str | None,
+        method: str,
+        *,
+        query: Sequence[tuple[str, str]] = (),
+        body: KubeObject | None = None,
+        subresource: str = "",
+        collection: bool = False,
+    ) -> KubeObject:
+        """One HTTP call; the verb, kind and object only serve error messages."""
+        path, params = _path(kind, namespace, None if collection else name, subresource)
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = MERGE_PATCH if method == "PATCH" else "application/json"
+        what = f"{verb} {kind.kind} {namespace}/{name or '*'}"
+        try:
+            result = self._client.call_api(
+                path,
+                method,
+                path_params=params,
+                query_params=list(query),
+                header_params=headers,
+                body=body,
+                response_type="object",
+                auth_settings=["BearerToken"],
+                _return_http_data_only=True,
+                _request_timeout=self._timeout,
+            )
+        except ApiException as exc:
+            status = f"HTTP {exc.status} {exc.reason or ''}".rstrip()
+            if exc.status == 404:
+                raise NotFoundError(f"Kubernetes API: {what}: not found ({status})") from exc
+            if exc.status == 409 and verb == "create":
+                raise AlreadyExistsError(f"Kubernetes API: {what}: already exists ({status})") from exc
+            raise TransientError(f"Kubernetes API: {what} failed: {status}") from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise TransientError(f"Kubernetes API: {what} failed: {type(exc).__name__}, no response") from exc
+        return cast(KubeObject, result)
+
+
+def _path(kind: Kind, namespace: str, name: str | None, subresource: str) -> tuple[str, dict[str, str]]:
+    """The REST path template and its parameters (the client quotes them)."""
+    prefix = f"/apis/{kind.group}/{kind.version}" if kind.group else f"/api/{kind.version}"
+    path = prefix + "/namespaces/{namespace}/" + kind.plural
+    params = {"namespace": namespace}
+    if name is not None:
+        path += "/{name}"
+        params["name"] = name
+    if subresource:
+        path += f"/{subresource}"
+    return path, params
+
+
+def _has_labels(obj: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    have = obj.get("metadata", {}).get("labels") or {}
+    return all(have.get(key) == value for key, value in labels.items())

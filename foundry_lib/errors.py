@@ -1,0 +1,34 @@
+"""The error tree every program turns into status and exit code in one place.
+
+UserError: the request (or a transition it asks for) is invalid; publish the reason, change nothing.
+TransientError: an outside system failed; retry later, change nothing.
+Anything else is a bug. Messages never carry secret values.
+"""
+
+from __future__ import annotations
+
+
+class FoundryError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class UserError(FoundryError):
+    """A request the user must change. `reason` is a CamelCase condition reason."""
+
+    def __init__(self, message: str, *, reason: str = "InvalidRequest", field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.field = field
+
+
+class TransientError(FoundryError):
+    """An outside system failed in a way a later retry may not."""
+
+
+class NotFoundError(TransientError):
+    """The Kubernetes API has no such object (callers usually turn this into a UserError)."""
+
+
+class AlreadyExistsError(FoundryError):
+    """Create found an object with that name already there."""

@@ -1,0 +1,74 @@
+"""The port every program uses to reach the Kubernetes API, and the kinds it touches.
+
+Two implementations exist: `foundry_lib.adapters.kubernetes_api` (the real client, in a cluster)
+and the simulator's embedded state. Pipelines depend on this Protocol only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+KubeObject = dict[str, Any]
+
+GROUP = "foundry.platform"
+VERSION = "v1alpha1"
+API_VERSION = f"{GROUP}/{VERSION}"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An API resource: enough to build its REST path."""
+
+    api_version: str
+    kind: str
+    plural: str
+    namespaced: bool = True
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+
+FOUNDRY_LICENSE = Kind(API_VERSION, "FoundryLicense", "foundrylicenses")
+FOUNDRY_INSTANCE = Kind(API_VERSION, "FoundryInstance", "foundryinstances")
+FOUNDRY_ACTIVATION_REQUEST = Kind(API_VERSION, "FoundryActivationRequest", "foundryactivationrequests")
+SECRET = Kind("v1", "Secret", "secrets")
+
+FOUNDRY_KINDS = (FOUNDRY_LICENSE, FOUNDRY_INSTANCE, FOUNDRY_ACTIVATION_REQUEST)
+
+
+def kind_of(obj: Mapping[str, Any]) -> Kind:
+    """The known Kind of a raw object, by apiVersion and kind."""
+    for known in (*FOUNDRY_KINDS, SECRET):
+        if known.api_version == obj.get("apiVersion") and known.kind == obj.get("kind"):
+            return known
+    raise KeyError(f"unknown kind {obj.get('apiVersion')}/{obj.get('kind')}")
+
+
+class KubeAPI(Protocol):
+    """The Kubernetes API calls the pipelines make, and nothing more.
+
+    Errors: `NotFoundError` where the object must exist, `AlreadyExistsError` on create,
+    `TransientError` for anything the API or network did wrong.
+    """
+
+    def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:
+        """The object, or None when it does not exist."""
+
+    def list(self, kind: Kind, namespace: str, labels: Mapping[str, str] | None = None) -> list[KubeObject]:
+        """Objects of a kind in a namespace, optionally filtered by equality label selector."""
+
+    def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
+        """Create an object; raise AlreadyExistsError when its name is taken."""
+
+    def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject:
+        """JSON merge-patch (RFC 7386) the object's main resource (metadata, spec)."""
+
+    def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
+        """JSON merge-patch `{"status": status}` onto the status subresource."""

@@ -1,0 +1,1 @@
+"""Kubernetes manifests as plain data, rendered by pure functions from effective values."""

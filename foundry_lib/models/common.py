@@ -1,0 +1,118 @@
+"""Field types and small models shared by the three resource specs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from foundry_lib.durations import DURATION_PATTERN
+from foundry_lib.names import DNS1123_LABEL_PATTERN
+
+# Annotated string types carry their rule into the generated CRD schema (pattern, maxLength).
+DNSLabel = Annotated[str, StringConstraints(pattern=DNS1123_LABEL_PATTERN, min_length=1, max_length=63)]
+DNSSubdomain = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        min_length=1,
+        max_length=253,
+    ),
+]
+# "" means "none" where a user clears a choice (e.g. activeInstanceName).
+DNSLabelOrEmpty = Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$", max_length=63)]
+SecretKey = Annotated[str, StringConstraints(pattern=r"^[-._a-zA-Z0-9]+$", min_length=1, max_length=253)]
+Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN, max_length=32)]
+VersionSelector = Annotated[
+    str, StringConstraints(pattern=r"^(latest|[0-9]{1,4}\.x|[0-9]{1,4}\.[0-9]{1,6}(\.[0-9]{1,4})?)$", max_length=20)
+]
+CpuQuantity = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,6}m|[0-9]{1,4}(\.[0-9]{1,3})?)$", max_length=12)]
+MemoryQuantity = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}(Ki|Mi|Gi|Ti|k|M|G|T)?$", max_length=12)]
+StorageQuantity = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}(Mi|Gi|Ti|M|G|T)$", max_length=12)]
+AbsolutePath = Annotated[
+    str, StringConstraints(pattern=r"^(/[A-Za-z0-9._-]+)+$", min_length=2, max_length=1024)
+]
+DiscordId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
+
+
+class SpecModel(BaseModel):
+    """Base of every spec model: frozen, unknown fields rejected, camelCase on the wire."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        str_strip_whitespace=False,
+    )
+
+
+class AutoUpdate(StrEnum):
+    NONE = "none"
+    BUILD = "build"
+    GENERATION = "generation"
+
+
+class StorageBackend(StrEnum):
+    NFS = "nfs"
+    PVC = "pvc"
+
+
+class SecretKeyRef(SpecModel):
+    """A key in a Secret of the same namespace; the value is never read by the pipelines."""
+
+    name: DNSSubdomain
+    key: SecretKey
+
+
+class SecretRef(SpecModel):
+    name: DNSSubdomain
+
+
+class LocalRef(SpecModel):
+    """A resource of the same namespace, by name."""
+
+    name: DNSLabel
+
+
+class Resources(SpecModel):
+    """CPU and memory for the Foundry container (requests = limits for memory)."""
+
+    cpu: CpuQuantity | None = None
+    memory: MemoryQuantity | None = None
+
+
+class Storage(SpecModel):
+    """Where an instance's data lives. `size` is the worlds volume (worlds and assets grow)."""
+
+    backend: StorageBackend | None = None
+    size: StorageQuantity | None = None
+    storage_class_name: DNSSubdomain | None = None
+
+
+def describe_enum(values: type[StrEnum]) -> str:
+    return ", ".join(v.value for v in values)
+
+
+__all__ = [
+    "AbsolutePath",
+    "AutoUpdate",
+    "CpuQuantity",
+    "DNSLabel",
+    "DNSLabelOrEmpty",
+    "DNSSubdomain",
+    "DiscordId",
+    "Duration",
+    "Field",
+    "LocalRef",
+    "MemoryQuantity",
+    "Resources",
+    "SecretKeyRef",
+    "SecretRef",
+    "SpecModel",
+    "Storage",
+    "StorageBackend",
+    "VersionSelector",
+]

@@ -1,0 +1,74 @@
+"""FoundryInstance spec: one Foundry server, one campaign (DESIGN §3, §5)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from foundry_lib.models.common import (
+    AutoUpdate,
+    DNSLabel,
+    DNSSubdomain,
+    LocalRef,
+    Resources,
+    SecretKeyRef,
+    SpecModel,
+    Storage,
+    VersionSelector,
+)
+
+PoolPath = Annotated[str, Field(min_length=1, max_length=253)]
+
+
+class VolumeMode(StrEnum):
+    NEW = "new"
+    COPIED = "copied"
+    SHARED = "shared"
+
+
+class VolumeSource(SpecModel):
+    """Where a copied or shared volume comes from: another instance's volume or a pool path."""
+
+    instance: DNSLabel | None = None
+    path: PoolPath | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> VolumeSource:
+        if (self.instance is None) == (self.path is None):
+            raise ValueError("set exactly one of instance or path")
+        return self
+
+
+class Volume(SpecModel):
+    mode: VolumeMode = VolumeMode.NEW
+    source: VolumeSource | None = None
+
+    @model_validator(mode="after")
+    def _source_fits_mode(self) -> Volume:
+        if self.mode is VolumeMode.NEW and self.source is not None:
+            raise ValueError("mode new takes no source (use copied or shared)")
+        if self.mode is VolumeMode.COPIED and self.source is None:
+            raise ValueError("mode copied needs a source: {instance: <name>} or {path: <pool>}")
+        return self
+
+
+class Volumes(SpecModel):
+    worlds: Volume = Volume()
+    plugins: Volume = Volume()
+
+
+class FoundryInstanceSpec(SpecModel):
+    """What a game master asks for; unset fields fall back to the license defaults."""
+
+    license_ref: LocalRef
+    foundry_version: VersionSelector | None = None
+    auto_update: AutoUpdate | None = None
+    hostname: DNSSubdomain | None = None
+    proxy_ssl: bool | None = Field(default=None, alias="proxySSL")
+    proxy_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    resources: Resources | None = None
+    storage: Storage | None = None
+    admin_key_secret_ref: SecretKeyRef | None = None
+    volumes: Volumes = Volumes()

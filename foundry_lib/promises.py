@@ -1,0 +1,410 @@
+"""The three Kratix Promises as plain data, generated from the spec models (DESIGN §3, STYLE 2).
+
+Each Promise carries its resource API as a CRD whose schema is the pydantic model's JSON schema made
+structural: references inlined, optional `X | None` turned into `X`, titles and defaults dropped (the
+model applies defaults; they are named in the description instead so stored objects do not freeze a
+default the platform may change). Structural schemas cannot say `additionalProperties: false`, and
+the API server would silently prune an unknown field, so every object under `spec` keeps unknown
+fields: the pipeline sees a typo and rejects it with a message naming the field (`extra="forbid"`).
+Cross-field rules the JSON schema cannot express are CEL rules kept next to the models they mirror.
+
+The permission table at the top is the reviewable statement of what each pipeline may do.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+from foundry_lib import kube
+from foundry_lib.models import FoundryActivationRequestSpec, FoundryInstanceSpec, FoundryLicenseSpec
+from foundry_lib.models.instance import Volume, VolumeSource
+from foundry_lib.models.license import Activator
+from foundry_lib.names import DNS1123_LABEL_PATTERN, MAX_LABEL
+from foundry_lib.settings import PlatformSettings, env_key
+
+
+class Action(StrEnum):
+    CONFIGURE = "configure"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One RBAC rule a pipeline needs, in the resource's own namespace."""
+
+    api_group: str
+    resource: str
+    verbs: tuple[str, ...]
+
+
+_G = kube.GROUP
+_LICENSES, _INSTANCES, _REQUESTS = (k.plural for k in kube.FOUNDRY_KINDS)
+
+# Exactly the API calls each pipeline makes (Kratix also grants every resource workflow access to its
+# own kind; listing it here keeps the table complete on its own).
+PERMISSIONS: Mapping[tuple[str, Action], tuple[Permission, ...]] = {
+    ("foundry-instance", Action.CONFIGURE): (
+        Permission(_G, _INSTANCES, ("get", "list")),
+        Permission(_G, _LICENSES, ("get", "patch")),  # patch: the manual-reconciliation label
+        Permission("", "secrets", ("get", "create")),  # the generated admin key
+        Permission(_G, f"{_INSTANCES}/status", ("patch",)),
+    ),
+    ("foundry-instance", Action.DELETE): (
+        Permission(_G, _INSTANCES, ("get", "list")),
+        Permission(_G, _LICENSES, ("get", "patch")),
+        Permission(_G, f"{_INSTANCES}/status", ("patch",)),
+    ),
+    ("foundry-license", Action.CONFIGURE): (
+        Permission(_G, _INSTANCES, ("get", "list", "patch")),  # patch: the manual-reconciliation label
+        Permission(_G, f"{_INSTANCES}/status", ("patch",)),  # isActive
+        Permission(_G, _LICENSES, ("get",)),
+        Permission(_G, f"{_LICENSES}/status", ("patch",)),
+    ),
+    ("foundry-license", Action.DELETE): (
+        Permission(_G, _INSTANCES, ("list",)),
+        Permission(_G, f"{_LICENSES}/status", ("patch",)),
+    ),
+    ("foundry-activation-request", Action.CONFIGURE): (
+        Permission(_G, _INSTANCES, ("get",)),
+        Permission(_G, _LICENSES, ("get",)),
+        Permission(_G, f"{_REQUESTS}/status", ("patch",)),
+    ),
+    ("foundry-activation-request", Action.DELETE): (
+        Permission(_G, _INSTANCES, ("get",)),
+        Permission(_G, _LICENSES, ("get",)),
+        Permission(_G, f"{_REQUESTS}/status", ("patch",)),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CelRule:
+    rule: str
+    message: str
+
+
+# The models' cross-field validators, as CEL the API server checks before a pipeline runs.
+CEL_RULES: Mapping[type[BaseModel], tuple[CelRule, ...]] = {
+    Activator: (
+        CelRule(
+            "has(self.discordRoleId) != has(self.discordUserId)",
+            "set exactly one of discordRoleId or discordUserId",
+        ),
+    ),
+    VolumeSource: (CelRule("has(self.instance) != has(self.path)", "set exactly one of instance or path"),),
+    Volume: (
+        CelRule(
+            "!has(self.source) || (has(self.mode) && self.mode != 'new')",
+            "mode new takes no source (use copied or shared)",
+        ),
+        CelRule(
+            "!has(self.mode) || self.mode != 'copied' || has(self.source)",
+            "mode copied needs a source: {instance: <name>} or {path: <pool>}",
+        ),
+    ),
+}
+_CEL_BY_DEF = {model.__name__: rules for model, rules in CEL_RULES.items()}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    json_path: str
+    type: str = "string"
+
+
+@dataclass(frozen=True)
+class PromiseDefinition:
+    """What differs between the three Promises; everything else is rendered the same way."""
+
+    name: str
+    kind: kube.Kind
+    singular: str
+    short_names: tuple[str, ...]
+    model: type[BaseModel]
+    role: str  # console scripts foundry-<role>-<action>, containers <role>-<action>
+    columns: tuple[Column, ...]
+    status_doc: str
+    catalog_actions: frozenset[Action] = frozenset()
+
+
+_AGE = Column("Age", ".metadata.creationTimestamp", "date")
+
+PROMISES: tuple[PromiseDefinition, ...] = (
+    PromiseDefinition(
+        name="foundry-license",
+        kind=kube.FOUNDRY_LICENSE,
+        singular="foundrylicense",
+        short_names=("fl",),
+        model=FoundryLicenseSpec,
+        role="license",
+        columns=(
+            Column("Active", ".status.activeInstance"),
+            Column("Domain", ".spec.baseDomain"),
+            Column("Message", ".status.message"),
+            _AGE,
+        ),
+        status_doc="Written by the license pipeline: activeInstance, instances, pendingSwitchover, "
+        "conditions, message.",
+    ),
+    PromiseDefinition(
+        name="foundry-instance",
+        kind=kube.FOUNDRY_INSTANCE,
+        singular="foundryinstance",
+        short_names=("fi",),
+        model=FoundryInstanceSpec,
+        role="instance",
+        columns=(
+            Column("License", ".spec.licenseRef.name"),
+            Column("Active", ".status.isActive", "boolean"),
+            Column("Players", ".status.connectedPlayers", "integer"),
+            Column("Version", ".status.foundryVersion.resolved"),
+            Column("URL", ".status.url"),
+            _AGE,
+        ),
+        status_doc="Instance pipeline: foundryVersion, volumes, hostname, url, conditions, message. "
+        "License pipeline: isActive. Monitor: connectedPlayers, lastPlayerActivity, activeWorld, foundry.",
+        catalog_actions=frozenset({Action.CONFIGURE}),
+    ),
+    PromiseDefinition(
+        name="foundry-activation-request",
+        kind=kube.FOUNDRY_ACTIVATION_REQUEST,
+        singular="foundryactivationrequest",
+        short_names=("far",),
+        model=FoundryActivationRequestSpec,
+        role="activation",
+        columns=(
+            Column("Instance", ".spec.instanceRef.name"),
+            Column("Phase", ".status.phase"),
+            Column("Source", ".spec.requestedBy.source"),
+            _AGE,
+        ),
+        status_doc="Written by the activation pipeline: phase (Pending, Approved, Denied, Expired, "
+        "Completed), message.",
+    ),
+)
+PROMISE_NAMES = tuple(p.name for p in PROMISES)
+
+PIPELINE_NAMES: Mapping[Action, str] = {Action.CONFIGURE: "render", Action.DELETE: "teardown"}
+CATALOG_CONFIGMAP = "foundry-release-catalog"
+CATALOG_MOUNT = "/etc/foundry/catalog"
+CATALOG_FILE = f"{CATALOG_MOUNT}/releases.yaml"
+_CATALOG_VOLUME = "release-catalog"
+_SECURITY_CONTEXT = {
+    "runAsNonRoot": True,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+_RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
+
+
+def all_promises(image: str) -> dict[str, dict[str, Any]]:
+    """Every Promise, keyed by its name, in a fixed order."""
+    return {name: render_promise(name, image=image) for name in PROMISE_NAMES}
+
+
+def render_promise(name: str, *, image: str) -> dict[str, Any]:
+    """One `platform.kratix.io/v1alpha1` Promise: the CRD of its kind and its two workflows."""
+    definition = next((p for p in PROMISES if p.name == name), None)
+    if definition is None:
+        raise KeyError(f"unknown Promise {name!r}; known: {', '.join(PROMISE_NAMES)}")
+    return {
+        "apiVersion": "platform.kratix.io/v1alpha1",
+        "kind": "Promise",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "foundry-platform"}},
+        "spec": {
+            "api": _crd(definition),
+            "workflows": {
+                "resource": {action.value: [_pipeline(definition, action, image)] for action in Action}
+            },
+        },
+    }
+
+
+def console_script(definition: PromiseDefinition, action: Action) -> str:
+    return f"foundry-{definition.role}-{action.value}"
+
+
+def pipeline_env(definition: PromiseDefinition, action: Action) -> list[dict[str, str]]:
+    """Every platform setting with its default, so a platform team sees and edits them in one place."""
+    env = {env_key(field): _env_value(info.default) for field, info in PlatformSettings.model_fields.items()}
+    if action in definition.catalog_actions:
+        env[env_key("catalog_overlay")] = CATALOG_FILE
+    return [{"name": key, "value": value} for key, value in env.items()]
+
+
+def structural_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's validation JSON schema as a structural OpenAPI v3 schema (see module docstring)."""
+    raw = model.model_json_schema(by_alias=True, mode="validation")
+    return _convert(raw, raw.get("$defs", {}), model.__name__, "spec")
+
+
+def _crd(definition: PromiseDefinition) -> dict[str, Any]:
+    kind = definition.kind
+    name_rule = {"type": "string", "maxLength": MAX_LABEL, "pattern": DNS1123_LABEL_PATTERN}
+    schema = {
+        "type": "object",
+        "description": f"{kind.kind}: {(definition.model.__doc__ or '').strip()}",
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {"type": "object", "properties": {"name": name_rule}},
+            "spec": structural_schema(definition.model),
+            "status": {
+                "type": "object",
+                "description": definition.status_doc,
+                "x-kubernetes-preserve-unknown-fields": True,
+            },
+        },
+        "required": ["spec"],
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{kind.plural}.{kind.group}"},
+        "spec": {
+            "group": kind.group,
+            "scope": "Namespaced",
+            "names": {
+                "kind": kind.kind,
+                "listKind": f"{kind.kind}List",
+                "plural": kind.plural,
+                "singular": definition.singular,
+                "shortNames": list(definition.short_names),
+                "categories": ["foundry"],
+            },
+            "versions": [
+                {
+                    "name": kind.version,
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": schema},
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [
+                        {"name": c.name, "type": c.type, "jsonPath": c.json_path} for c in definition.columns
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def _pipeline(definition: PromiseDefinition, action: Action, image: str) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "name": f"{definition.role}-{action.value}",
+        "image": image,
+        "command": [console_script(definition, action)],
+        "imagePullPolicy": "IfNotPresent",
+        "env": pipeline_env(definition, action),
+        "securityContext": copy.deepcopy(_SECURITY_CONTEXT),  # no shared objects: YAML would alias them
+        "resources": copy.deepcopy(_RESOURCES),
+    }
+    spec: dict[str, Any] = {"rbac": {"permissions": _rules(PERMISSIONS[(definition.name, action)])}}
+    if action in definition.catalog_actions:
+        container["volumeMounts"] = [{"name": _CATALOG_VOLUME, "mountPath": CATALOG_MOUNT, "readOnly": True}]
+        spec["volumes"] = [
+            {"name": _CATALOG_VOLUME, "configMap": {"name": CATALOG_CONFIGMAP, "optional": True}}
+        ]
+    spec["containers"] = [container]
+    return {
+        "apiVersion": "platform.kratix.io/v1alpha1",
+        "kind": "Pipeline",
+        "metadata": {"name": PIPELINE_NAMES[action]},
+        "spec": spec,
+    }
+
+
+def _rules(permissions: tuple[Permission, ...]) -> list[dict[str, list[str]]]:
+    return [
+        {"apiGroups": [p.api_group], "resources": [p.resource], "verbs": list(p.verbs)} for p in permissions
+    ]
+
+
+def _env_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+# Keys copied as they are; keys `_convert` handles or drops on purpose; anything else fails generation.
+_KEPT = ("type", "format", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "required")
+_KEPT += ("minItems", "maxItems")
+_HANDLED = (
+    "$defs",
+    "title",
+    "default",
+    "additionalProperties",
+    "description",
+    "properties",
+    "items",
+    "const",
+)
+
+
+def _convert(
+    node: Mapping[str, Any], defs: Mapping[str, Any], def_name: str | None, path: str
+) -> dict[str, Any]:
+    """One schema node, references and nullable unions resolved, children converted recursively."""
+    node, def_name = _resolve(node, defs, def_name, path)
+    unknown = set(node) - set(_KEPT) - set(_HANDLED)
+    if unknown:  # a construct we cannot express structurally: fail generation, never emit it
+        raise ValueError(f"{path}: unsupported JSON schema keys {sorted(unknown)}")
+    out: dict[str, Any] = {key: node[key] for key in _KEPT if key in node}
+    if "const" in node:
+        out["enum"] = [node["const"]]
+    description = _describe(node)
+    if description:
+        out["description"] = description
+    if "items" in node:
+        out["items"] = _convert(node["items"], defs, None, f"{path}[]")
+    if out.get("type") == "object":
+        out["properties"] = {
+            key: _convert(child, defs, None, f"{path}.{key}")
+            for key, child in node.get("properties", {}).items()
+        }
+        out["x-kubernetes-preserve-unknown-fields"] = True
+        rules = _CEL_BY_DEF.get(def_name or "", ())
+        if rules:
+            out["x-kubernetes-validations"] = [{"rule": r.rule, "message": r.message} for r in rules]
+    return out
+
+
+def _resolve(
+    node: Mapping[str, Any], defs: Mapping[str, Any], def_name: str | None, path: str
+) -> tuple[dict[str, Any], str | None]:
+    """Inline `$ref` and unwrap `anyOf: [X, null]`; the referring node's own keys win."""
+    siblings = {k: v for k, v in node.items() if k not in ("$ref", "anyOf")}
+    if "$ref" in node:
+        ref_name = str(node["$ref"]).rpartition("/")[2]
+        target, _ = _resolve(defs[ref_name], defs, ref_name, path)
+        return {**target, **siblings}, ref_name
+    if "anyOf" in node:
+        branches = [b for b in node["anyOf"] if b != {"type": "null"}]
+        if len(branches) != 1:
+            raise ValueError(f"{path}: only `X | None` unions can be expressed in a structural schema")
+        target, target_def = _resolve(branches[0], defs, None, path)
+        return {**target, **siblings}, target_def
+    return dict(node), def_name
+
+
+def _describe(node: Mapping[str, Any]) -> str:
+    text = str(node.get("description") or "").strip()
+    default = node.get("default")
+    if isinstance(default, bool):
+        shown = "true" if default else "false"
+    elif isinstance(default, (str, int, float)) and default != "":
+        shown = str(default)
+    else:
+        return text
+    return f"{text} Default: {shown}.".strip()

@@ -1,0 +1,69 @@
+"""Platform settings: what a platform team configures in the Promise pipelines' `env`.
+
+Nothing site-specific is a constant in code (DESIGN rule 6). `from_env` takes the environment as a
+mapping so the core stays free of process state; unknown FOUNDRY_* keys are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from foundry_lib.errors import UserError
+from foundry_lib.models.common import AbsolutePath, DNSLabel, DNSSubdomain, StorageBackend, StorageQuantity
+
+ENV_PREFIX = "FOUNDRY_"
+
+
+class PlatformSettings(BaseModel):
+    """Defaults and site facts; each field is read from env FOUNDRY_<FIELD IN UPPER SNAKE CASE>."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    image_repository: Annotated[str, Field(pattern=r"^[a-z0-9.:/_-]+$")] = "ghcr.io/felddy/foundryvtt"
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    telemetry: bool = False
+    storage_backend: StorageBackend = StorageBackend.PVC
+    storage_class: DNSSubdomain | None = None
+    csi_clone: bool = False
+    nfs_server: str | None = None
+    nfs_instance_root: AbsolutePath = "/srv/foundry/instances"
+    nfs_archive_root: AbsolutePath = "/srv/foundry/archive"
+    config_volume_size: StorageQuantity = "1Gi"
+    plugins_volume_size: StorageQuantity = "5Gi"
+    worlds_volume_size: StorageQuantity = "10Gi"
+    default_cpu: str = "500m"
+    default_memory: str = "1Gi"
+    memory_limit_factor: Annotated[int, Field(ge=1, le=8)] = 2
+    gateway_name: DNSSubdomain = "foundry-gateway"
+    gateway_namespace: DNSLabel = "foundry-system"
+    gateway_section: DNSLabel | None = None
+    standby_service_name: DNSLabel = "foundry-standby"
+    standby_service_namespace: DNSLabel = "foundry-system"
+    standby_service_port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    catalog_overlay: AbsolutePath | None = None
+    pvc_retention: Literal["retain", "delete"] = "retain"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PlatformSettings:
+        values = {
+            name: env[key]
+            for name in cls.model_fields
+            if (key := env_key(name)) in env and env[key] != ""
+        }
+        try:
+            return cls.model_validate(values)
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{env_key(str(e['loc'][0]))}: {e['msg']}" for e in err.errors(include_input=False)
+            )
+            raise UserError(
+                f"platform configuration (Promise pipeline env) is invalid: {problems}",
+                reason="PlatformMisconfigured",
+            ) from None
+
+
+def env_key(field_name: str) -> str:
+    return ENV_PREFIX + field_name.upper()

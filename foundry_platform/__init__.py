@@ -1,0 +1,1 @@
+"""The `foundry-platform` command: local simulator, release catalog and Promise generation."""

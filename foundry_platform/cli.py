@@ -1,0 +1,32 @@
+"""`foundry-platform`: one command for the platform team's local work."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from foundry_platform.simulator.cli import build_parser, simulate
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(
+        prog="foundry-platform",
+        description="Foundry Platform: simulate Kratix locally, manage the release catalog, generate Promises.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build_parser(commands.add_parser("simulate", help="apply requests to a local simulated cluster"))
+    commands.add_parser("releases", help="list or refresh the Foundry release catalog", add_help=False)
+    commands.add_parser("promises", help="generate promises/*/promise.yaml from the models", add_help=False)
+    if argv and argv[0] == "releases":
+        from foundry_platform.releases_cli import releases_main
+
+        sys.exit(releases_main(argv[1:]))
+    if argv and argv[0] == "promises":
+        from foundry_platform.promisegen import promises_main
+
+        sys.exit(promises_main(argv[1:]))
+    args = parser.parse_args(argv)
+    if args.command == "simulate":
+        sys.exit(simulate(args))
+    parser.print_help()

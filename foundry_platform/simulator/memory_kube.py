@@ -1,0 +1,69 @@
+"""The KubeAPI port served from the embedded state: what the pipelines call in the simulator."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from foundry_lib.errors import AlreadyExistsError, NotFoundError
+from foundry_lib.kube import Kind, KubeObject
+from foundry_platform.simulator.state import ClusterState
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, Mapping):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+class MemoryKube:
+    """Implements foundry_lib.kube.KubeAPI over a ClusterState; records status patches it served."""
+
+    def __init__(self, state: ClusterState) -> None:
+        self.state = state
+
+    def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:
+        found = self.state.get(kind, namespace, name)
+        return copy.deepcopy(found) if found is not None else None
+
+    def list(self, kind: Kind, namespace: str, labels: Mapping[str, str] | None = None) -> list[KubeObject]:
+        wanted = dict(labels or {})
+        return [
+            copy.deepcopy(obj)
+            for obj in self.state.of_kind(kind)
+            if obj["metadata"].get("namespace") == namespace
+            and wanted.items() <= (obj["metadata"].get("labels") or {}).items()
+        ]
+
+    def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
+        name = body["metadata"]["name"]
+        if self.state.get(kind, namespace, name) is not None:
+            raise AlreadyExistsError(f"{kind.kind} {namespace}/{name} already exists")
+        obj = copy.deepcopy(body)
+        obj.setdefault("apiVersion", kind.api_version)
+        obj.setdefault("kind", kind.kind)
+        obj["metadata"]["namespace"] = namespace
+        return copy.deepcopy(self.state.put(kind, obj))
+
+    def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject:
+        current = self._existing(kind, namespace, name)
+        allowed = {k: v for k, v in patch.items() if k != "status"}
+        return copy.deepcopy(self.state.put(kind, merge_patch(current, allowed)))
+
+    def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
+        current = self._existing(kind, namespace, name)
+        return copy.deepcopy(self.state.put(kind, merge_patch(current, {"status": status})))
+
+    def _existing(self, kind: Kind, namespace: str, name: str) -> KubeObject:
+        current = self.state.get(kind, namespace, name)
+        if current is None:
+            raise NotFoundError(f"{kind.kind} {namespace}/{name} not found")
+        return copy.deepcopy(current)

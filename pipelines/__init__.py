@@ -1,0 +1,1 @@
+"""Pipeline entrypoints, one small module per Promise workflow: gather → decide → emit."""

@@ -1,0 +1,42 @@
+"""Carrying out an Outcome's API side effects through the KubeAPI port."""
+
+from __future__ import annotations
+
+import secrets
+
+from foundry_lib.errors import AlreadyExistsError, NotFoundError
+from foundry_lib.kube import SECRET, KubeAPI
+from foundry_lib.outcome import MANUAL_RECONCILIATION, Effect, EnsureSecret, PatchStatus, RequestReconcile
+
+
+def apply_effect(kube: KubeAPI, effect: Effect) -> None:
+    match effect:
+        case EnsureSecret():
+            _ensure_secret(kube, effect)
+        case PatchStatus():
+            try:
+                kube.merge_patch_status(effect.kind, effect.namespace, effect.name, dict(effect.status))
+            except NotFoundError:
+                pass  # deleted meanwhile: nothing left to tell
+        case RequestReconcile():
+            try:
+                patch = {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}}
+                kube.merge_patch(effect.kind, effect.namespace, effect.name, patch)
+            except NotFoundError:
+                pass
+
+
+def _ensure_secret(kube: KubeAPI, effect: EnsureSecret) -> None:
+    if kube.get(SECRET, effect.namespace, effect.name) is not None:
+        return
+    body = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {"name": effect.name, "namespace": effect.namespace, "labels": dict(effect.labels)},
+        "stringData": {effect.key: secrets.token_urlsafe(32)},
+    }
+    try:
+        kube.create(SECRET, effect.namespace, body)
+    except AlreadyExistsError:
+        pass  # a concurrent run created it: its value stands

@@ -1,0 +1,32 @@
+"""Shared test fixtures and the --update-goldens flag."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite the expected files of golden scenarios from what the pipelines produce now",
+    )
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
+def shared_schema(name: str) -> Path:
+    """A file of ../shared/schemas, or skip: a user's clone may not have ../shared beside it."""
+    path = SHARED / "schemas" / name
+    if not path.exists():
+        pytest.skip(f"{path} is not there: clone the repo with ../shared beside it to validate against real schemas")
+    return path
