@@ -6,7 +6,7 @@ the move to it is safe → render. Any refusal is a UserError; the runtime keeps
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -102,9 +102,11 @@ def _version(facts: InstanceFacts, eff: EffectiveSpec, license_spec: FoundryLice
 
 
 def _replicas(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec]) -> int:
+    """Zero on standby when the license saves resources. `isActive` is written through the API by
+    the license pipeline before it asks this pipeline to re-run, so it is never older than the ask."""
     if not license_req.spec.standby.scale_to_zero:
         return 1
-    return 1 if license_req.status.get("activeInstance") == facts.instance.name else 0
+    return 1 if facts.instance.status.get("isActive") is True else 0
 
 
 def _memory_limit(memory: str, factor: int) -> str:
@@ -181,7 +183,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     status = {
         "hostname": hostname,
         "url": url,
-        "foundryVersion": _version_status(version),
+        "foundryVersion": _version_status(version, inst.status.get("foundryVersion") or {}),
         "effective": eff.to_status(),
         "volumes": {
             kind: {"mode": "new", "location": storage.placements[kind].location}
@@ -193,12 +195,14 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     return Outcome(outputs=outputs, status=status, effects=tuple(effects))
 
 
-def _version_status(version: VersionDecision) -> dict[str, Any]:
+def _version_status(version: VersionDecision, observed: Mapping[str, Any]) -> dict[str, Any]:
+    """`previous` is the version before the last change; it survives runs that change nothing."""
+    previous = version.previous or observed.get("previous")
     out: dict[str, Any] = {
         "requested": version.requested,
         "resolved": version.resolved.version,
         "image": version.image,
     }
-    if version.previous:
-        out["previous"] = version.previous
+    if previous:
+        out["previous"] = previous
     return out

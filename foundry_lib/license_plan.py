@@ -115,23 +115,37 @@ def plan_license(facts: LicenseFacts) -> Outcome:
         outputs["referencegrant.yaml"] = [
             render_reference_grant(namespace=lic.namespace, license_name=lic.name, standby=standby)
         ]
-    effects: list[Effect] = []
-    by_name = {i.name: i for i in facts.instances}
-    for r in routes:
-        is_active = r.state == "active"
-        current = by_name[r.name].status.get("isActive")
-        if current != is_active:
-            effects.append(PatchStatus(FOUNDRY_INSTANCE, lic.namespace, r.name, {"isActive": is_active}))
-            if lic.spec.standby.scale_to_zero:
-                effects.append(RequestReconcile(FOUNDRY_INSTANCE, lic.namespace, r.name))
+    effects = _instance_effects(facts, routes)
     message = _message(note, routes)
     status: dict[str, Any] = {
+        "observedGeneration": lic.generation,
         "activeInstance": active or "",
         "instances": [_instance_status(r) for r in routes],
         "message": message,
         "conditions": [condition("Accepted", True, "Routed", message, facts.now)],
     }
     return Outcome(outputs=outputs, status=status, effects=tuple(effects))
+
+
+def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> list[Effect]:
+    """Tell instances they are (in)active, and re-run the ones whose rendering depends on this license:
+    all of them after a spec change (defaults, limits, domain), admitted ones never rendered yet, and — when standby
+    scales to zero — every instance whose active state flips. Status first, so a re-run reads it."""
+    lic = facts.license
+    by_name = {i.name: i for i in facts.instances}
+    before = {str(e.get("name")): e.get("state") for e in lic.status.get("instances") or []}
+    spec_changed = lic.status.get("observedGeneration") != lic.generation
+    effects: list[Effect] = []
+    for r in routes:
+        is_active = r.state == "active"
+        flipped = by_name[r.name].status.get("isActive") != is_active
+        if flipped:
+            effects.append(PatchStatus(FOUNDRY_INSTANCE, lic.namespace, r.name, {"isActive": is_active}))
+        waiting = before.get(r.name) in ("over-limit", "hostname-taken") or "hostname" not in by_name[r.name].status
+        admitted_now = waiting and r.state in ("active", "standby")
+        if spec_changed or admitted_now or (flipped and lic.spec.standby.scale_to_zero):
+            effects.append(RequestReconcile(FOUNDRY_INSTANCE, lic.namespace, r.name))
+    return effects
 
 
 def _instance_status(route: InstanceRoute) -> dict[str, Any]:

@@ -72,8 +72,9 @@ def validate_pool_path(text: str, field: str) -> PurePosixPath:
         raise UserError(f"{field}: must be a string: {_ALLOWED}", field=field)
     problem = _path_problem(text)
     if problem is not None:
-        raise UserError(f"{field}: {_shown(text)} is not a valid pool path: {problem}. Allowed: {_ALLOWED}.",
-                        field=field)
+        raise UserError(
+            f"{field}: {_shown(text)} is not a valid pool path: {problem}. Allowed: {_ALLOWED}.", field=field
+        )
     return PurePosixPath(text)
 
 

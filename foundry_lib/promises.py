@@ -34,52 +34,42 @@ class Action(StrEnum):
     DELETE = "delete"
 
 
-@dataclass(frozen=True)
-class Permission:
-    """One RBAC rule a pipeline needs, in the resource's own namespace."""
+_CORE_RESOURCES = frozenset({"secrets"})  # every other resource is in our group, foundry.platform
 
-    api_group: str
-    resource: str
-    verbs: tuple[str, ...]
-
-
-_G = kube.GROUP
-_LICENSES, _INSTANCES, _REQUESTS = (k.plural for k in kube.FOUNDRY_KINDS)
-
-# Exactly the API calls each pipeline makes (Kratix also grants every resource workflow access to its
-# own kind; listing it here keeps the table complete on its own).
-PERMISSIONS: Mapping[tuple[str, Action], tuple[Permission, ...]] = {
-    ("foundry-instance", Action.CONFIGURE): (
-        Permission(_G, _INSTANCES, ("get", "list")),
-        Permission(_G, _LICENSES, ("get", "patch")),  # patch: the manual-reconciliation label
-        Permission("", "secrets", ("get", "create")),  # the generated admin key
-        Permission(_G, f"{_INSTANCES}/status", ("patch",)),
-    ),
-    ("foundry-instance", Action.DELETE): (
-        Permission(_G, _INSTANCES, ("get", "list")),
-        Permission(_G, _LICENSES, ("get", "patch")),
-        Permission(_G, f"{_INSTANCES}/status", ("patch",)),
-    ),
-    ("foundry-license", Action.CONFIGURE): (
-        Permission(_G, _INSTANCES, ("get", "list", "patch")),  # patch: the manual-reconciliation label
-        Permission(_G, f"{_INSTANCES}/status", ("patch",)),  # isActive
-        Permission(_G, _LICENSES, ("get",)),
-        Permission(_G, f"{_LICENSES}/status", ("patch",)),
-    ),
-    ("foundry-license", Action.DELETE): (
-        Permission(_G, _INSTANCES, ("list",)),
-        Permission(_G, f"{_LICENSES}/status", ("patch",)),
-    ),
-    ("foundry-activation-request", Action.CONFIGURE): (
-        Permission(_G, _INSTANCES, ("get",)),
-        Permission(_G, _LICENSES, ("get",)),
-        Permission(_G, f"{_REQUESTS}/status", ("patch",)),
-    ),
-    ("foundry-activation-request", Action.DELETE): (
-        Permission(_G, _INSTANCES, ("get",)),
-        Permission(_G, _LICENSES, ("get",)),
-        Permission(_G, f"{_REQUESTS}/status", ("patch",)),
-    ),
+# Exactly the API calls each pipeline makes, in the resource's own namespace: resource → verbs.
+# (Kratix also grants every resource workflow access to its own kind; this table stands on its own.)
+PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
+    ("foundry-instance", Action.CONFIGURE): {
+        "foundryinstances": "get list",
+        "foundrylicenses": "get patch",  # patch: the manual-reconciliation label
+        "secrets": "get create",  # the generated admin key
+        "foundryinstances/status": "patch",
+    },
+    ("foundry-instance", Action.DELETE): {
+        "foundryinstances": "get list",
+        "foundrylicenses": "get patch",
+        "foundryinstances/status": "patch",
+    },
+    ("foundry-license", Action.CONFIGURE): {
+        "foundryinstances": "get list patch",  # patch: the manual-reconciliation label
+        "foundryinstances/status": "patch",  # isActive
+        "foundrylicenses": "get",
+        "foundrylicenses/status": "patch",
+    },
+    ("foundry-license", Action.DELETE): {
+        "foundryinstances": "list",
+        "foundrylicenses/status": "patch",
+    },
+    ("foundry-activation-request", Action.CONFIGURE): {
+        "foundryinstances": "get",
+        "foundrylicenses": "get",
+        "foundryactivationrequests/status": "patch",
+    },
+    ("foundry-activation-request", Action.DELETE): {
+        "foundryinstances": "get",
+        "foundrylicenses": "get",
+        "foundryactivationrequests/status": "patch",
+    },
 }
 
 
@@ -125,7 +115,6 @@ class PromiseDefinition:
 
     name: str
     kind: kube.Kind
-    singular: str
     short_names: tuple[str, ...]
     model: type[BaseModel]
     role: str  # console scripts foundry-<role>-<action>, containers <role>-<action>
@@ -140,7 +129,6 @@ PROMISES: tuple[PromiseDefinition, ...] = (
     PromiseDefinition(
         name="foundry-license",
         kind=kube.FOUNDRY_LICENSE,
-        singular="foundrylicense",
         short_names=("fl",),
         model=FoundryLicenseSpec,
         role="license",
@@ -156,7 +144,6 @@ PROMISES: tuple[PromiseDefinition, ...] = (
     PromiseDefinition(
         name="foundry-instance",
         kind=kube.FOUNDRY_INSTANCE,
-        singular="foundryinstance",
         short_names=("fi",),
         model=FoundryInstanceSpec,
         role="instance",
@@ -175,7 +162,6 @@ PROMISES: tuple[PromiseDefinition, ...] = (
     PromiseDefinition(
         name="foundry-activation-request",
         kind=kube.FOUNDRY_ACTIVATION_REQUEST,
-        singular="foundryactivationrequest",
         short_names=("far",),
         model=FoundryActivationRequestSpec,
         role="activation",
@@ -276,7 +262,7 @@ def _crd(definition: PromiseDefinition) -> dict[str, Any]:
                 "kind": kind.kind,
                 "listKind": f"{kind.kind}List",
                 "plural": kind.plural,
-                "singular": definition.singular,
+                "singular": kind.kind.lower(),
                 "shortNames": list(definition.short_names),
                 "categories": ["foundry"],
             },
@@ -321,9 +307,10 @@ def _pipeline(definition: PromiseDefinition, action: Action, image: str) -> dict
     }
 
 
-def _rules(permissions: tuple[Permission, ...]) -> list[dict[str, list[str]]]:
+def _rules(permissions: Mapping[str, str]) -> list[dict[str, list[str]]]:
     return [
-        {"apiGroups": [p.api_group], "resources": [p.resource], "verbs": list(p.verbs)} for p in permissions
+        {"apiGroups": ["" if r in _CORE_RESOURCES else kube.GROUP], "resources": [r], "verbs": verbs.split()}
+        for r, verbs in permissions.items()
     ]
 
 
@@ -338,18 +325,10 @@ def _env_value(value: object) -> str:
 
 
 # Keys copied as they are; keys `_convert` handles or drops on purpose; anything else fails generation.
-_KEPT = ("type", "format", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "required")
-_KEPT += ("minItems", "maxItems")
-_HANDLED = (
-    "$defs",
-    "title",
-    "default",
-    "additionalProperties",
-    "description",
-    "properties",
-    "items",
-    "const",
-)
+_BOUNDS = ("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems")
+_KEPT = ("format", "enum", "pattern", "required", *_BOUNDS)
+_DROPPED = frozenset({"$defs", "title", "default", "additionalProperties"})
+_HANDLED = _DROPPED | {"type", "description", "properties", "items", "const"}
 
 
 def _convert(
@@ -357,27 +336,25 @@ def _convert(
 ) -> dict[str, Any]:
     """One schema node, references and nullable unions resolved, children converted recursively."""
     node, def_name = _resolve(node, defs, def_name, path)
-    unknown = set(node) - set(_KEPT) - set(_HANDLED)
+    unknown = set(node) - set(_KEPT) - _HANDLED
     if unknown:  # a construct we cannot express structurally: fail generation, never emit it
         raise ValueError(f"{path}: unsupported JSON schema keys {sorted(unknown)}")
-    out: dict[str, Any] = {key: node[key] for key in _KEPT if key in node}
+    out: dict[str, Any] = {"type": node.get("type"), "description": _describe(node)}
+    out |= {key: copy.deepcopy(node[key]) for key in _KEPT if key in node}  # copies: YAML would alias
     if "const" in node:
         out["enum"] = [node["const"]]
-    description = _describe(node)
-    if description:
-        out["description"] = description
     if "items" in node:
         out["items"] = _convert(node["items"], defs, None, f"{path}[]")
-    if out.get("type") == "object":
+    if out["type"] == "object":
+        props = node.get("properties", {})
         out["properties"] = {
-            key: _convert(child, defs, None, f"{path}.{key}")
-            for key, child in node.get("properties", {}).items()
+            key: _convert(child, defs, None, f"{path}.{key}") for key, child in props.items()
         }
         out["x-kubernetes-preserve-unknown-fields"] = True
         rules = _CEL_BY_DEF.get(def_name or "", ())
         if rules:
             out["x-kubernetes-validations"] = [{"rule": r.rule, "message": r.message} for r in rules]
-    return out
+    return {key: value for key, value in out.items() if value not in (None, "")}
 
 
 def _resolve(

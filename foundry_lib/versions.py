@@ -13,10 +13,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from enum import StrEnum
 
 from foundry_lib.catalog import Catalog, Release
 from foundry_lib.errors import UserError
+from foundry_lib.models.common import AutoUpdate
 
 DEFAULT_IMAGE_REPOSITORY = "ghcr.io/felddy/foundryvtt"
 ALLOW_DOWNGRADE_ANNOTATION = "foundry.platform/allow-downgrade"
@@ -30,14 +30,6 @@ SELECTOR_FORMS = (
 _NUMBER = r"([0-9]{1,6})"
 _EXACT_RE = re.compile(rf"{_NUMBER}\.{_NUMBER}(?:\.{_NUMBER})?")
 _GENERATION_RE = re.compile(rf"{_NUMBER}\.[xX]")
-
-
-class AutoUpdate(StrEnum):
-    """How far an instance follows new releases without a spec change."""
-
-    NONE = "none"  # keep what was first resolved while the selector admits it
-    BUILD = "build"  # newest stable build within the running generation
-    GENERATION = "generation"  # follow the selector across generations
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +109,7 @@ def decide_version(
     catalog: Catalog,
     *,
     observed: str | None,
-    auto_update: AutoUpdate | str,
+    auto_update: AutoUpdate,
     allowed: Sequence[str] = (),
     allow_downgrade: str | None = None,
     image_repository: str = DEFAULT_IMAGE_REPOSITORY,
@@ -128,7 +120,6 @@ def decide_version(
     with a message naming spec.foundryVersion, the running version and what to do.
     """
     running = _running_note(observed)
-    auto_update = AutoUpdate(auto_update)  # callers may pass another StrEnum with the same values
     try:
         selector = parse_selector(requested)
     except UserError as exc:

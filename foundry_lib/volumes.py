@@ -46,7 +46,7 @@ class Move(StrEnum):
     ATTACH_TO_POOL = "attach-to-pool"  # new → shared dependent: archive the private data, mount the pool
     DETACH_COPY = "detach-copy"  # copied → new: same data, the relation to the source is dropped
     SNAPSHOT_POOL = "snapshot-pool"  # shared → copied: copy the source into a private volume, pool untouched
-    DETACH_FROM_POOL = "detach-from-pool"  # shared → new: owner keeps its data private, dependent gets a fresh one
+    DETACH_FROM_POOL = "detach-from-pool"  # shared → new: owner keeps its data, a dependent gets a fresh one
     REFUSE = "refuse"  # never chosen: marks a table entry that decide_move turns into an error
 
 
@@ -123,7 +123,9 @@ class ObservedVolume:
         return self.mode is Mode.SHARED and self.source_instance is None and self.source_path is None
 
     @classmethod
-    def from_status(cls, d: Mapping[str, Any] | None, *, field: str = "status.volumes") -> ObservedVolume | None:
+    def from_status(
+        cls, d: Mapping[str, Any] | None, *, field: str = "status.volumes"
+    ) -> ObservedVolume | None:
         """Read one status entry; None (or {}) means the volume was never created."""
         if not d:
             return None
@@ -138,7 +140,8 @@ class ObservedVolume:
             )
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise UserError(
-                f"{field}: cannot read the recorded volume state ({exc!r}); restore it or ask the platform team",
+                f"{field}: cannot read the recorded volume state ({exc!r}); "
+                "restore it from a backup or ask the platform team",
                 reason="VolumeStatusUnreadable",
                 field=field,
             ) from exc
@@ -241,16 +244,21 @@ def validate_sources(
     (`edges`: instance → its source instance, for this kind) must not loop back.
     """
     field = f"spec.volumes.{kind}.source"
-    given = [name for name, value in (("instance", request.source_instance), ("path", request.source_path))
-             if value is not None]
+    given = [
+        name
+        for name, value in (("instance", request.source_instance), ("path", request.source_path))
+        if value is not None
+    ]
     if request.mode is Mode.NEW and given:
-        raise UserError(f"{field}: mode new takes no source; remove source or choose mode copied or shared",
-                        field=field)
+        raise UserError(
+            f"{field}: mode new takes no source; remove source or choose mode copied or shared", field=field
+        )
     if len(given) > 1:
         raise UserError(f"{field}: give either source.instance or source.path, not both", field=field)
     if request.mode is Mode.COPIED and not given:
-        raise UserError(f"{field}: mode copied needs a source: {{instance: <name>}} or {{path: <pool path>}}",
-                        field=field)
+        raise UserError(
+            f"{field}: mode copied needs a source: {{instance: <name>}} or {{path: <pool path>}}", field=field
+        )
     if request.source_path is not None:
         validate_pool_path(request.source_path, f"{field}.path")
     if request.source_instance is None:

@@ -19,7 +19,16 @@ ROOT_B = "/srv/shared/b"
 @pytest.mark.parametrize(
     "text",
     ["maps", "maps/v1", "a", "0", "guild-maps_2024.v1", "a/b/c/d/e/f/g/h", "x" * 63, "a1.b2/c-3"],
-    ids=["one", "two", "single-char", "digit", "punctuation-inside", "eight-segments", "63-chars", "dots-inside"],
+    ids=[
+        "one",
+        "two",
+        "single-char",
+        "digit",
+        "punctuation-inside",
+        "eight-segments",
+        "63-chars",
+        "dots-inside",
+    ],
 )
 def test_good_pool_paths(text):
     assert validate_pool_path(text, FIELD) == PurePosixPath(text)
@@ -91,8 +100,11 @@ def test_a_path_never_reaches_another_licenses_root(rel):
         join_under(ROOT_A, PurePosixPath(rel))
 
 
-@pytest.mark.parametrize("root", ["relative", "/srv/", "/srv//a", "/srv/./a", "/srv/../b", ""],
-                         ids=["relative", "trailing-slash", "double-slash", "dot", "dotdot", "empty"])
+@pytest.mark.parametrize(
+    "root",
+    ["relative", "/srv/", "/srv//a", "/srv/./a", "/srv/../b", ""],
+    ids=["relative", "trailing-slash", "double-slash", "dot", "dotdot", "empty"],
+)
 def test_join_under_refuses_a_bad_root(root):
     with pytest.raises(ValueError, match="root"):
         join_under(root, PurePosixPath("maps"))

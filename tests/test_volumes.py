@@ -23,7 +23,9 @@ NEW, COPIED, SHARED = Mode.NEW, Mode.COPIED, Mode.SHARED
 
 
 def seen(mode: Mode, instance: str | None = None, path: str | None = None) -> ObservedVolume:
-    return ObservedVolume(mode, instance, path, location="/srv/foundry/alpha/worlds", since="2026-11-28T06:30:00Z")
+    return ObservedVolume(
+        mode, instance, path, location="/srv/foundry/alpha/worlds", since="2026-11-28T06:30:00Z"
+    )
 
 
 def want(mode: Mode, instance: str | None = None, path: str | None = None) -> VolumeRequest:
@@ -56,10 +58,14 @@ REFUSED = [
     pytest.param(seen(COPIED, "beta"), want(COPIED, "gamma"), (), "source", id="copied-other-instance"),
     pytest.param(seen(COPIED, "beta"), want(COPIED, path="maps"), (), "source", id="copied-instance-to-path"),
     pytest.param(seen(COPIED, "beta"), want(SHARED), (), "copy cannot become", id="copied-shared-owner"),
-    pytest.param(seen(COPIED, "b"), want(SHARED, "b"), (), "copy cannot become", id="copied-shared-dependent"),
+    pytest.param(
+        seen(COPIED, "b"), want(SHARED, "b"), (), "copy cannot become", id="copied-shared-dependent"
+    ),
     pytest.param(seen(SHARED), want(NEW), ("gamma", "beta"), "beta, gamma", id="owner-new-with-dependents"),
     pytest.param(seen(SHARED, "beta"), want(SHARED, "gamma"), (), "source", id="dependent-other-pool"),
-    pytest.param(seen(SHARED, "beta"), want(SHARED, path="maps"), (), "source", id="dependent-instance-to-path"),
+    pytest.param(
+        seen(SHARED, "beta"), want(SHARED, path="maps"), (), "source", id="dependent-instance-to-path"
+    ),
     pytest.param(seen(SHARED), want(SHARED, "beta"), (), "source", id="owner-to-dependent"),
     pytest.param(seen(SHARED, "beta"), want(SHARED), (), "source", id="dependent-to-owner"),
 ]
@@ -96,10 +102,16 @@ def test_table_decides_every_pair_and_every_move_is_reachable():
     ("status", "expected"),
     [
         pytest.param({"mode": "new", "location": "/v/a", "since": "t1"}, seen(NEW), id="new"),
-        pytest.param({"mode": "copied", "source": {"instance": "beta"}, "location": "/v/a", "since": "t1"},
-                     seen(COPIED, "beta"), id="copied-instance"),
-        pytest.param({"mode": "shared", "source": {"path": "maps/v1"}, "location": "/v/a", "since": "t1"},
-                     seen(SHARED, path="maps/v1"), id="shared-path"),
+        pytest.param(
+            {"mode": "copied", "source": {"instance": "beta"}, "location": "/v/a", "since": "t1"},
+            seen(COPIED, "beta"),
+            id="copied-instance",
+        ),
+        pytest.param(
+            {"mode": "shared", "source": {"path": "maps/v1"}, "location": "/v/a", "since": "t1"},
+            seen(SHARED, path="maps/v1"),
+            id="shared-path",
+        ),
         pytest.param({"mode": "shared", "location": "/v/a", "since": "t1"}, seen(SHARED), id="shared-owner"),
     ],
 )
@@ -107,7 +119,10 @@ def test_status_round_trip(status, expected):
     observed = ObservedVolume.from_status(status)
     assert observed is not None
     assert (observed.mode, observed.source_instance, observed.source_path) == (
-        expected.mode, expected.source_instance, expected.source_path)
+        expected.mode,
+        expected.source_instance,
+        expected.source_path,
+    )
     assert observed.to_status() == status
 
 
@@ -118,7 +133,11 @@ def test_missing_status_means_never_created(status):
 
 @pytest.mark.parametrize(
     "status",
-    [{"mode": "borrowed", "location": "/v"}, {"mode": "new"}, {"mode": "new", "location": "/v", "source": "x"}],
+    [
+        {"mode": "borrowed", "location": "/v"},
+        {"mode": "new"},
+        {"mode": "new", "location": "/v", "source": "x"},
+    ],
     ids=["unknown-mode", "no-location", "source-not-a-map"],
 )
 def test_unreadable_status_is_reported_not_guessed(status):
@@ -144,8 +163,12 @@ def test_unreadable_status_is_reported_not_guessed(status):
         pytest.param(want(SHARED, "alpha"), {}, "cannot use itself", id="shared-self"),
         pytest.param(want(COPIED, "alpha"), {}, "cannot use itself", id="copied-self"),
         pytest.param(want(COPIED, "beta"), {"beta": "alpha"}, "alpha → beta → alpha", id="two-cycle"),
-        pytest.param(want(SHARED, "beta"), {"beta": "gamma", "gamma": "alpha"}, "alpha → beta → gamma → alpha",
-                     id="three-cycle"),
+        pytest.param(
+            want(SHARED, "beta"),
+            {"beta": "gamma", "gamma": "alpha"},
+            "alpha → beta → gamma → alpha",
+            id="three-cycle",
+        ),
         pytest.param(want(COPIED, "beta"), {"beta": "gamma", "gamma": None}, None, id="chain"),
     ],
 )
@@ -180,10 +203,13 @@ def test_mermaid_diagram_shows_every_table_edge():
     assert lines[0] == "stateDiagram-v2"
     for (frm, to), move in TABLE.items():
         if move is Move.REFUSE:
-            assert any(line.strip().startswith(f"note right of {frm}") and f"{frm} → {to} refused" in line
-                       for line in lines), (frm, to)
+            assert any(
+                line.strip().startswith(f"note right of {frm}") and f"{frm} → {to} refused" in line
+                for line in lines
+            ), (frm, to)
         else:
-            assert any(line.startswith(f"    {'[*]' if frm is None else frm} --> {to} : {move}")
-                       for line in lines), (frm, to)
+            assert any(
+                line.startswith(f"    {'[*]' if frm is None else frm} --> {to} : {move}") for line in lines
+            ), (frm, to)
     assert f"new --> shared : {Move.CONVERT_TO_SHARED} / {Move.ATTACH_TO_POOL}" in diagram
     assert ";" not in diagram  # Mermaid treats ';' as a statement separator

@@ -68,12 +68,17 @@ else
 fi
 
 if [ -d "$DIR" ]; then
-    for entry in "$DIR"/* "$DIR"/.[!.]* "$DIR"/..?*; do
-        exists "$entry" || continue
-        name=${entry##*/}
-        case "$name" in .foundry-archive-*) continue ;; esac
-        if exists "$ARCHIVE/$name"; then fail "'$ARCHIVE/$name' already exists; refusing to overwrite it"; fi
-        mv "$entry" "$ARCHIVE/$name"
+    for pass in check move; do
+        for entry in "$DIR"/* "$DIR"/.[!.]* "$DIR"/..?*; do
+            exists "$entry" || continue
+            name=${entry##*/}
+            case "$name" in .foundry-archive-*) continue ;; esac
+            if [ "$pass" = check ]; then
+                if exists "$ARCHIVE/$name"; then fail "'$ARCHIVE/$name' already exists; refusing to overwrite it"; fi
+            else
+                mv "$entry" "$ARCHIVE/$name"
+            fi
+        done
     done
     say "move: entries of '$DIR' moved into '$ARCHIVE'"
 else

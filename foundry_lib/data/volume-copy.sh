@@ -7,7 +7,8 @@
 #   2. copy     SOURCE's entries into TARGET/.foundry-copy-staging (discarded and redone if interrupted)
 #   3. staged   TARGET/.foundry-copy-staged: the staging copy is complete, from here we only move
 #   4. move     each staged entry into TARGET with mv (a rename: an entry is in one place or the other,
-#               so a rerun just moves what is left; nothing moved is ever discarded)
+#               so a rerun just moves what is left; nothing moved is ever discarded). Every name is
+#               checked first: one that already exists in TARGET stops the run before any move
 #   5. done     TARGET/.foundry-copy-complete; later runs are no-ops
 # A missing SOURCE is an error; an empty SOURCE gives an empty, complete TARGET. SOURCE's own
 # .foundry-copy-* files are not copied, and a SOURCE whose own copy is unfinished is refused.
@@ -99,11 +100,16 @@ if ! exists "$STAGED"; then
 fi
 
 if exists "$STAGING"; then
-    for entry in "$STAGING"/* "$STAGING"/.[!.]* "$STAGING"/..?*; do
-        exists "$entry" || continue
-        name=${entry##*/}
-        if exists "$TARGET/$name"; then fail "'$TARGET/$name' already exists; refusing to overwrite it"; fi
-        mv "$entry" "$TARGET/$name"
+    for pass in check move; do
+        for entry in "$STAGING"/* "$STAGING"/.[!.]* "$STAGING"/..?*; do
+            exists "$entry" || continue
+            name=${entry##*/}
+            if [ "$pass" = check ]; then
+                if exists "$TARGET/$name"; then fail "'$TARGET/$name' already exists; refusing to overwrite it"; fi
+            else
+                mv "$entry" "$TARGET/$name"
+            fi
+        done
     done
     say "move: staged entries moved into '$TARGET'"
     rmdir "$STAGING"

@@ -50,9 +50,11 @@ class SpecModel(BaseModel):
 
 
 class AutoUpdate(StrEnum):
-    NONE = "none"
-    BUILD = "build"
-    GENERATION = "generation"
+    """How far an instance follows new releases without a spec change (DESIGN §6)."""
+
+    NONE = "none"  # keep what was first resolved while the selector admits it
+    BUILD = "build"  # newest stable build within the running generation
+    GENERATION = "generation"  # follow the selector across generations
 
 
 class StorageBackend(StrEnum):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from foundry_lib.errors import UserError
 from foundry_lib.models.common import (
     AutoUpdate,
     DNSLabel,
@@ -18,6 +19,7 @@ from foundry_lib.models.common import (
     Storage,
     VersionSelector,
 )
+from foundry_lib.pool_paths import validate_pool_path
 
 PoolPath = Annotated[str, Field(min_length=1, max_length=253)]
 
@@ -33,6 +35,16 @@ class VolumeSource(SpecModel):
 
     instance: DNSLabel | None = None
     path: PoolPath | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _path_stays_under_its_root(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                validate_pool_path(value, "path")
+            except UserError as err:
+                raise ValueError(err.message.removeprefix("path: ")) from None
+        return value
 
     @model_validator(mode="after")
     def _exactly_one(self) -> VolumeSource:

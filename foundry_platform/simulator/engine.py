@@ -2,6 +2,7 @@
 
 Per resource it keeps what Kratix keeps: the generation its configure workflow last completed,
 whether that workflow is suspended, and when a `retryAfter` falls due on the simulated clock.
+Pipeline logs (what a pod would print) go to `logs/<promise>/<ns>/<name>.log`.
 Outputs of a successful run replace `statestore/<promise>/<ns>/<name>/<pipeline>/`; a suspended or
 failed run leaves the previous files, as a Work stays applied in a cluster.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Mapping
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -195,7 +197,11 @@ class Engine:
             for sub in ("input", "output", "metadata"):
                 (root / sub).mkdir()
             (root / "input" / "object.yaml").write_text(yaml.safe_dump(obj, sort_keys=False))
-            code = run_workflow(decide, io=KratixIO(root, env), kube=self.kube, kind=kind, now=self.now)
+            log = self.root / "logs" / flows.promise / namespace / f"{name}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a") as sink, redirect_stdout(sink), redirect_stderr(sink):
+                print(f"--- {rfc3339(self.now)} {action}/{pipeline.name}")
+                code = run_workflow(decide, io=KratixIO(root, env), kube=self.kube, kind=kind, now=self.now)
             control = _read_yaml(root / "metadata" / "workflow-control.yaml")
             status = _read_yaml(root / "metadata" / "status.yaml")
             result = _result(code, control)

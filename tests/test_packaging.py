@@ -1,0 +1,79 @@
+"""The wheel is what the image installs: it must carry its package data, install with only its declared
+dependencies into a clean virtualenv, and start every console script. The Docker build context must
+let in every package the wheel is built from."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from foundry_lib.volumes import Script
+
+REPO = Path(__file__).parents[1]
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+SCRIPTS = sorted(PYPROJECT["project"]["scripts"])
+PACKAGES = sorted(p.rstrip("*") for p in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"])
+BUILD_INPUTS = ["pyproject.toml", PYPROJECT["project"]["readme"], *PACKAGES]
+PACKAGE_DATA = ["foundry_lib/data/releases.yaml", *(f"foundry_lib/data/{s.value}" for s in Script)]
+_TIMEOUT = 300
+
+
+def _run(args: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=_TIMEOUT, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built from a copy of exactly the Docker build context, so stray files in the tree don't count."""
+    source = tmp_path_factory.mktemp("source")
+    for name in BUILD_INPUTS:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif (REPO / name).is_file():
+            shutil.copy2(REPO / name, source / name)
+    out = tmp_path_factory.mktemp("wheel")
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", out, source], cwd=source)
+    assert built.returncode == 0, f"building the wheel failed:\n{built.stdout}\n{built.stderr}"
+    return next(out.glob("foundry_platform-*.whl"))
+
+
+@pytest.fixture(scope="module")
+def venv_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtualenv (no system site-packages) with the wheel and its declared dependencies only."""
+    venv = tmp_path_factory.mktemp("venv")
+    created = _run([sys.executable, "-m", "venv", "--clear", venv], cwd=venv)
+    if created.returncode != 0:
+        pytest.skip(f"cannot create a virtualenv here (python3-venv missing?): {created.stderr.strip()}")
+    installed = _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel], cwd=venv)
+    assert installed.returncode == 0, f"installing the wheel failed:\n{installed.stdout}\n{installed.stderr}"
+    return venv / "bin"
+
+
+@pytest.mark.parametrize("member", PACKAGE_DATA)
+def test_wheel_carries_package_data(wheel: Path, member: str) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        assert member in archive.namelist()
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_console_script_starts_from_the_installed_wheel(venv_bin: Path, script: str) -> None:
+    result = _run([venv_bin / script, "--help"], cwd=venv_bin)
+    assert result.returncode == 0, f"{script} --help exited {result.returncode}:\n{result.stderr}"
+    assert result.stdout.strip(), f"{script} --help printed nothing"
+
+
+@pytest.mark.parametrize("name", BUILD_INPUTS)
+def test_docker_build_context_admits_every_build_input(name: str) -> None:
+    ignore = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert ignore[ignore.index("*") :].count(f"!{name}") == 1, f".dockerignore must let in {name}"
