@@ -13,13 +13,25 @@ class FoundryError(Exception):
 
 
 class UserError(FoundryError):
-    """A request the user must change. `reason` is a CamelCase condition reason."""
+    """A request the user must change. `reason` is a CamelCase condition reason.
 
-    def __init__(self, message: str, *, reason: str = "InvalidRequest", field: str | None = None) -> None:
+    `nudges` are re-run requests that stay safe while refusing (they change nothing live), e.g. an
+    instance over its license's limit asking the license to route it to the standby page.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str = "InvalidRequest",
+        field: str | None = None,
+        nudges: tuple[object, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason
         self.field = field
+        self.nudges = nudges
 
 
 class TransientError(FoundryError):

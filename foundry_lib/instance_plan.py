@@ -28,7 +28,7 @@ from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.names import admin_secret_name
-from foundry_lib.outcome import EnsureSecret, Effect, Outcome, RequestReconcile
+from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.versions import VersionDecision, decide_version
 
@@ -85,7 +85,18 @@ def _check_limit(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec])
             "are admitted, this one deploys nothing until one is deleted or the limit is raised",
             reason="InstanceLimitReached",
             field="spec.licenseRef.name",
+            nudges=_license_nudge(facts, license_req),
         )
+
+
+def _license_nudge(
+    facts: InstanceFacts, license_req: Request[FoundryLicenseSpec]
+) -> tuple[RequestReconcile, ...]:
+    """Ask the license to route this instance (to standby) if it does not list it yet."""
+    listed = {str(e.get("name")) for e in license_req.status.get("instances") or []}
+    if facts.instance.name in listed:
+        return ()
+    return (RequestReconcile(FOUNDRY_LICENSE, facts.instance.namespace, license_req.name),)
 
 
 def _version(facts: InstanceFacts, eff: EffectiveSpec, license_spec: FoundryLicenseSpec) -> VersionDecision:
@@ -111,7 +122,7 @@ def _replicas(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec]) ->
 
 def _memory_limit(memory: str, factor: int) -> str:
     digits = "".join(c for c in memory if c.isdigit())
-    return f"{int(digits) * factor}{memory[len(digits):]}"
+    return f"{int(digits) * factor}{memory[len(digits) :]}"
 
 
 def plan_instance(facts: InstanceFacts) -> Outcome:
@@ -128,7 +139,9 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
             reason="InvalidHostname",
             field="spec.hostname",
         )
-    admin_ref = inst.spec.admin_key_secret_ref or SecretKeyRef(name=admin_secret_name(inst.name), key=ADMIN_KEY)
+    admin_ref = inst.spec.admin_key_secret_ref or SecretKeyRef(
+        name=admin_secret_name(inst.name), key=ADMIN_KEY
+    )
     storage = render_storage(
         StorageRequest(
             instance=inst.name,

@@ -128,9 +128,10 @@ def plan_license(facts: LicenseFacts) -> Outcome:
 
 
 def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> list[Effect]:
-    """Tell instances they are (in)active, and re-run the ones whose rendering depends on this license:
-    all of them after a spec change (defaults, limits, domain), admitted ones never rendered yet, and — when standby
-    scales to zero — every instance whose active state flips. Status first, so a re-run reads it."""
+    """Tell instances they are (in)active, and re-run those whose rendering depends on this license:
+    all of them after a spec change (defaults, limits, domain), admitted ones never rendered yet, and,
+    when standby scales to zero, every instance whose active state flips. Status goes first, so a
+    re-run reads it."""
     lic = facts.license
     by_name = {i.name: i for i in facts.instances}
     before = {str(e.get("name")): e.get("state") for e in lic.status.get("instances") or []}
@@ -141,7 +142,9 @@ def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> l
         flipped = by_name[r.name].status.get("isActive") != is_active
         if flipped:
             effects.append(PatchStatus(FOUNDRY_INSTANCE, lic.namespace, r.name, {"isActive": is_active}))
-        waiting = before.get(r.name) in ("over-limit", "hostname-taken") or "hostname" not in by_name[r.name].status
+        waiting = (
+            before.get(r.name) in ("over-limit", "hostname-taken") or "hostname" not in by_name[r.name].status
+        )
         admitted_now = waiting and r.state in ("active", "standby")
         if spec_changed or admitted_now or (flipped and lic.spec.standby.scale_to_zero):
             effects.append(RequestReconcile(FOUNDRY_INSTANCE, lic.namespace, r.name))

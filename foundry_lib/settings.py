@@ -49,9 +49,7 @@ class PlatformSettings(BaseModel):
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PlatformSettings:
         values = {
-            name: env[key]
-            for name in cls.model_fields
-            if (key := env_key(name)) in env and env[key] != ""
+            name: env[key] for name in cls.model_fields if (key := env_key(name)) in env and env[key] != ""
         }
         try:
             return cls.model_validate(values)

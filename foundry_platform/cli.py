@@ -12,7 +12,8 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(
         prog="foundry-platform",
-        description="Foundry Platform: simulate Kratix locally, manage the release catalog, generate Promises.",
+        description="Foundry Platform: simulate Kratix locally, manage the release catalog, "
+        "generate Promises.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build_parser(commands.add_parser("simulate", help="apply requests to a local simulated cluster"))

@@ -24,7 +24,8 @@ def decide(obj: KubeObject, kube: KubeAPI, env: Mapping[str, str], now: datetime
     instance = kube.get(FOUNDRY_INSTANCE, request.namespace, target)
     if instance is None:
         raise UserError(
-            f"spec.instanceRef.name: there is no FoundryInstance {target!r} in namespace {request.namespace!r}",
+            f"spec.instanceRef.name: there is no FoundryInstance {target!r} "
+            f"in namespace {request.namespace!r}",
             reason="InstanceNotFound",
             field="spec.instanceRef.name",
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 
 from foundry_lib.errors import AlreadyExistsError, NotFoundError
 from foundry_lib.kube import SECRET, KubeAPI
@@ -14,16 +15,12 @@ def apply_effect(kube: KubeAPI, effect: Effect) -> None:
         case EnsureSecret():
             _ensure_secret(kube, effect)
         case PatchStatus():
-            try:
+            with suppress(NotFoundError):  # deleted meanwhile: nothing left to tell
                 kube.merge_patch_status(effect.kind, effect.namespace, effect.name, dict(effect.status))
-            except NotFoundError:
-                pass  # deleted meanwhile: nothing left to tell
         case RequestReconcile():
-            try:
-                patch = {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}}
+            patch = {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}}
+            with suppress(NotFoundError):  # gone: there is nothing left to re-run
                 kube.merge_patch(effect.kind, effect.namespace, effect.name, patch)
-            except NotFoundError:
-                pass
 
 
 def _ensure_secret(kube: KubeAPI, effect: EnsureSecret) -> None:
@@ -36,7 +33,5 @@ def _ensure_secret(kube: KubeAPI, effect: EnsureSecret) -> None:
         "metadata": {"name": effect.name, "namespace": effect.namespace, "labels": dict(effect.labels)},
         "stringData": {effect.key: secrets.token_urlsafe(32)},
     }
-    try:
+    with suppress(AlreadyExistsError):  # a concurrent run created it: its value stands
         kube.create(SECRET, effect.namespace, body)
-    except AlreadyExistsError:
-        pass  # a concurrent run created it: its value stands

@@ -21,7 +21,7 @@ from typing import Any
 from foundry_lib.conditions import condition
 from foundry_lib.errors import TransientError, UserError
 from foundry_lib.kube import Kind, KubeAPI, KubeObject
-from foundry_lib.outcome import Outcome, WorkflowControl
+from foundry_lib.outcome import Outcome, RequestReconcile, WorkflowControl
 from pipelines.effects import apply_effect
 
 Decide = Callable[[KubeObject, KubeAPI, Mapping[str, str], datetime], Outcome]
@@ -49,21 +49,36 @@ def run_workflow(decide: Decide, *, io: Any, kube: KubeAPI, kind: Kind, now: dat
         print(f"{label}: {outcome.status.get('message', 'done')}")
         return 0
     except UserError as err:
-        status = {"message": err.message, "conditions": [condition(CONDITION, False, err.reason, err.message, now)]}
+        status = {
+            "message": err.message,
+            "conditions": [condition(CONDITION, False, err.reason, err.message, now)],
+        }
         _publish(kube, io, kind, namespace, name, status)
+        if not io.dry_run:
+            for nudge in err.nudges:
+                if isinstance(nudge, RequestReconcile):
+                    apply_effect(kube, nudge)
         io.write_status(status)
         io.write_control(WorkflowControl(suspend=True, message=err.message))
         print(f"{label}: refused: {err.message}")
         return 0
     except TransientError as err:
         message = f"temporary failure, will retry: {err}"
-        status = {"message": message, "conditions": [condition(CONDITION, False, "TransientError", message, now)]}
+        status = {
+            "message": message,
+            "conditions": [condition(CONDITION, False, "TransientError", message, now)],
+        }
         _publish(kube, io, kind, namespace, name, status)
         print(f"{label}: {message}", file=sys.stderr)
         return 1
     except Exception:
-        message = "internal error in the pipeline; the platform team can find the details in the pipeline logs"
-        status = {"message": message, "conditions": [condition(CONDITION, False, "InternalError", message, now)]}
+        message = (
+            "internal error in the pipeline; the platform team can find the details in the pipeline logs"
+        )
+        status = {
+            "message": message,
+            "conditions": [condition(CONDITION, False, "InternalError", message, now)],
+        }
         _publish(kube, io, kind, namespace, name, status)
         traceback.print_exc()
         return 1
@@ -75,7 +90,7 @@ def _publish(kube: KubeAPI, io: Any, kind: Kind, namespace: str, name: str, stat
         return
     try:
         kube.merge_patch_status(kind, namespace, name, status)
-    except Exception as err:  # noqa: BLE001 - reporting must not hide the cause
+    except Exception as err:
         print(f"could not publish status: {err}", file=sys.stderr)
 
 
@@ -91,7 +106,7 @@ def entrypoint(decide: Decide, kind: Kind, description: str) -> Callable[[], Non
         io = KratixIO(Path(os.environ.get("KRATIX_ROOT", "/kratix")), os.environ)
         try:
             kube = KubernetesAPI.from_environment()
-        except Exception as err:  # noqa: BLE001 - no API config is a deployment error, said plainly
+        except Exception as err:
             print(f"cannot reach the Kubernetes API: {err}", file=sys.stderr)
             sys.exit(1)
         sys.exit(run_workflow(decide, io=io, kube=kube, kind=kind, now=datetime.now(UTC)))

@@ -28,5 +28,7 @@ def shared_schema(name: str) -> Path:
     """A file of ../shared/schemas, or skip: a user's clone may not have ../shared beside it."""
     path = SHARED / "schemas" / name
     if not path.exists():
-        pytest.skip(f"{path} is not there: clone the repo with ../shared beside it to validate against real schemas")
+        pytest.skip(
+            f"{path} is not there: clone the repo with ../shared beside it to validate against real schemas"
+        )
     return path

@@ -10,7 +10,6 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import yaml
-
 from conftest import shared_schema
 
 KUBERNETES_VERSION = "1.33"
@@ -24,9 +23,9 @@ def strict(schema: Any) -> Any:
     """Forbid properties a structural schema does not list (the API server would prune them)."""
     if isinstance(schema, dict):
         out = {k: strict(v) for k, v in schema.items() if not k.startswith("x-kubernetes-validations")}
-        if "properties" in out and "additionalProperties" not in out:
-            if not schema.get("x-kubernetes-preserve-unknown-fields"):
-                out["additionalProperties"] = False
+        listed = "properties" in out and "additionalProperties" not in out
+        if listed and not schema.get("x-kubernetes-preserve-unknown-fields"):
+            out["additionalProperties"] = False
         return out
     if isinstance(schema, list):
         return [strict(v) for v in schema]

@@ -53,7 +53,11 @@ def run_scenario(folder: Path, work: Path) -> tuple[int, Path, ClusterState]:
 def test_scenario(folder: Path, tmp_path: Path, update_goldens: bool) -> None:
     code, kratix, _ = run_scenario(folder, tmp_path)
     assert code == 0
-    produced = {f"output/{k}": v for k, v in _files(kratix / "output").items()} if (kratix / "output").exists() else {}
+    produced = (
+        {f"output/{k}": v for k, v in _files(kratix / "output").items()}
+        if (kratix / "output").exists()
+        else {}
+    )
     produced |= {f"metadata/{k}": v for k, v in _files(kratix / "metadata").items()}
     expected_root = folder / "expected"
     if update_goldens:

@@ -74,7 +74,9 @@ def test_success_writes_outputs_status_and_carries_out_effects(kratix: Path, kub
 
 
 def test_retry_after_is_written_as_workflow_control(kratix: Path, kube: MemoryKube) -> None:
-    outcome = Outcome(outputs={}, status={}, control=WorkflowControl(retry_after=timedelta(minutes=5), message="w"))
+    outcome = Outcome(
+        outputs={}, status={}, control=WorkflowControl(retry_after=timedelta(minutes=5), message="w")
+    )
     assert _run(kratix, kube, outcome) == 0
     assert _read(kratix / "metadata" / "workflow-control.yaml") == {"retryAfter": "5m", "message": "w"}
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import REPO
+from manifest_validation import validate_manifest
+
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
 from foundry_platform.cli import main as cli_main
 from foundry_platform.simulator.state import ClusterState
-from manifest_validation import validate_manifest
 
 NOW = "2026-11-28T20:00:00Z"
 NFS = "FOUNDRY_NFS_SERVER=nas.example.internal"
@@ -112,8 +112,11 @@ def _instance_doc(name: str, **spec: Any) -> dict[str, Any]:
         ("unknown field", {"worldz": {"mode": "new"}}, "spec.worldz"),
         ("bad version syntax", {"foundryVersion": "13.three"}, "spec.foundryVersion"),
         ("unknown license", {"licenseRef": {"name": "no-such-license"}}, "spec.licenseRef.name"),
-        ("pool path escaping its root", {"volumes": {"plugins": {"mode": "shared", "source": {"path": "../x"}}}},
-         "spec.volumes.plugins"),
+        (
+            "pool path escaping its root",
+            {"volumes": {"plugins": {"mode": "shared", "source": {"path": "../x"}}}},
+            "spec.volumes.plugins",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -196,4 +199,7 @@ def test_the_simulation_is_idempotent(tmp_path: Path) -> None:
     license_before = ClusterState(state).get(FOUNDRY_LICENSE, "tabletop", "dungeons-guild")
     assert simulate(state, REPO / "examples") == 0
     assert snapshot(state / "statestore") == before
-    assert ClusterState(state).get(FOUNDRY_LICENSE, "tabletop", "dungeons-guild")["status"] == license_before["status"]
+    assert (
+        ClusterState(state).get(FOUNDRY_LICENSE, "tabletop", "dungeons-guild")["status"]
+        == license_before["status"]
+    )

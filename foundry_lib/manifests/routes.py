@@ -69,7 +69,9 @@ def render_route(
         rule["filters"] = [
             {
                 "type": "RequestHeaderModifier",
-                "requestHeaderModifier": {"set": [{"name": INSTANCE_HEADER, "value": f"{namespace}/{instance}"}]},
+                "requestHeaderModifier": {
+                    "set": [{"name": INSTANCE_HEADER, "value": f"{namespace}/{instance}"}]
+                },
             }
         ]
     return {

@@ -80,7 +80,8 @@ def _pvc_layout(req: StorageRequest) -> StorageLayout:
         for volume in sizes
     }
     objects = [
-        _claim(req, placements[volume].claim, size, req.storage_class, volume) for volume, size in sizes.items()
+        _claim(req, placements[volume].claim, size, req.storage_class, volume)
+        for volume, size in sizes.items()
     ]
     return StorageLayout(objects, _pod_volumes(placements), _mounts(placements), placements)
 

@@ -22,14 +22,23 @@ DNSSubdomain = Annotated[
     ),
 ]
 # "" means "none" where a user clears a choice (e.g. activeInstanceName).
-DNSLabelOrEmpty = Annotated[str, StringConstraints(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$", max_length=63)]
+DNSLabelOrEmpty = Annotated[
+    str, StringConstraints(pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$", max_length=63)
+]
 SecretKey = Annotated[str, StringConstraints(pattern=r"^[-._a-zA-Z0-9]+$", min_length=1, max_length=253)]
 Duration = Annotated[str, StringConstraints(pattern=DURATION_PATTERN, max_length=32)]
 VersionSelector = Annotated[
-    str, StringConstraints(pattern=r"^(latest|[0-9]{1,4}\.x|[0-9]{1,4}\.[0-9]{1,6}(\.[0-9]{1,4})?)$", max_length=20)
+    str,
+    StringConstraints(
+        pattern=r"^(latest|[0-9]{1,4}\.x|[0-9]{1,4}\.[0-9]{1,6}(\.[0-9]{1,4})?)$", max_length=20
+    ),
 ]
-CpuQuantity = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,6}m|[0-9]{1,4}(\.[0-9]{1,3})?)$", max_length=12)]
-MemoryQuantity = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}(Ki|Mi|Gi|Ti|k|M|G|T)?$", max_length=12)]
+CpuQuantity = Annotated[
+    str, StringConstraints(pattern=r"^([0-9]{1,6}m|[0-9]{1,4}(\.[0-9]{1,3})?)$", max_length=12)
+]
+MemoryQuantity = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{1,6}(Ki|Mi|Gi|Ti|k|M|G|T)?$", max_length=12)
+]
 StorageQuantity = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}(Mi|Gi|Ti|M|G|T)$", max_length=12)]
 AbsolutePath = Annotated[
     str, StringConstraints(pattern=r"^(/[A-Za-z0-9._-]+)+$", min_length=2, max_length=1024)

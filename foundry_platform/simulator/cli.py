@@ -28,7 +28,9 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         metavar="NAMESPACE/INSTANCE=N",
         help="record what the monitor observes: N connected players",
     )
-    parser.add_argument("--delete", action="store_true", help="delete the documents in PATH instead of applying")
+    parser.add_argument(
+        "--delete", action="store_true", help="delete the documents in PATH instead of applying"
+    )
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a pipeline env setting"
     )

@@ -121,7 +121,10 @@ class Engine:
         license_name = ((current.get("spec") or {}).get("licenseRef") or {}).get("name")
         if license_name and self.state.get(FOUNDRY_LICENSE, namespace, license_name):
             self.kube.merge_patch(
-                FOUNDRY_LICENSE, namespace, license_name, {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}}
+                FOUNDRY_LICENSE,
+                namespace,
+                license_name,
+                {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}},
             )
 
     # -- the reconcile loop ----------------------------------------------------------------------
@@ -131,7 +134,9 @@ class Engine:
             if work is None:
                 return
             self._reconcile(*work)
-        raise SimulationError(f"workflows did not settle after {MAX_RUNS} runs; the last ones: {self.runs[-5:]}")
+        raise SimulationError(
+            f"workflows did not settle after {MAX_RUNS} runs; the last ones: {self.runs[-5:]}"
+        )
 
     def _next(self) -> tuple[PromiseWorkflows, KubeObject] | None:
         for flows in self.workflows.values():
@@ -157,7 +162,9 @@ class Engine:
         key = self._key(obj)
         labels = meta.get("labels") or {}
         if MANUAL_RECONCILIATION in labels:
-            self.kube.merge_patch(kind, namespace, name, {"metadata": {"labels": {MANUAL_RECONCILIATION: None}}})
+            self.kube.merge_patch(
+                kind, namespace, name, {"metadata": {"labels": {MANUAL_RECONCILIATION: None}}}
+            )
         book = self.books.setdefault(key, {})
         book.pop("retryAt", None)
         deleting = bool(meta.get("deletionTimestamp"))
@@ -214,7 +221,9 @@ class Engine:
         if result == "retry":
             due = self.now + parse_duration(str(control["retryAfter"]))
             self.books[f"{kind.plural}/{namespace}/{name}"]["retryAt"] = rfc3339(due)
-        self.runs.append(Run(kind.kind, namespace, name, action, pipeline.name, result, str(control.get("message", ""))))
+        self.runs.append(
+            Run(kind.kind, namespace, name, action, pipeline.name, result, str(control.get("message", "")))
+        )
         if result == "failed":
             raise SimulationError(f"{kind.kind} {namespace}/{name} {action} pipeline {pipeline.name} failed")
         return result
@@ -236,7 +245,11 @@ class Engine:
             if key != "conditions":
                 merged[key] = value
         workflow_ok = result == "succeeded"
-        reason = {"succeeded": "PipelinesExecutedSuccessfully", "suspended": "Suspended", "retry": "RetryScheduled"}
+        reason = {
+            "succeeded": "PipelinesExecutedSuccessfully",
+            "suspended": "Suspended",
+            "retry": "RetryScheduled",
+        }
         kratix_condition = condition(
             "ConfigureWorkflowCompleted" if action == "configure" else "DeleteWorkflowCompleted",
             workflow_ok,
@@ -291,4 +304,3 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         return {}
     data = yaml.safe_load(path.read_text())
     return data if isinstance(data, dict) else {}
-

@@ -46,5 +46,7 @@ def load_workflows() -> dict[str, PromiseWorkflows]:
                 "kind": crd["spec"]["names"]["kind"],
             }
         )
-        out[kind.kind] = PromiseWorkflows(name, kind, _pipelines(promise, "configure"), _pipelines(promise, "delete"))
+        out[kind.kind] = PromiseWorkflows(
+            name, kind, _pipelines(promise, "configure"), _pipelines(promise, "delete")
+        )
     return out

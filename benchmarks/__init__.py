@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): print figures; nothing here asserts a timing."""
