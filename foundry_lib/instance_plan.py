@@ -15,7 +15,15 @@ from foundry_lib.catalog import Catalog
 from foundry_lib.conditions import condition
 from foundry_lib.effective import EffectiveSpec, effective_spec
 from foundry_lib.errors import UserError
-from foundry_lib.kube import FOUNDRY_LICENSE
+from foundry_lib.instance_volumes import (
+    Neighbourhood,
+    context_for,
+    detached_sources,
+    plan_volumes,
+    shares_running_worlds,
+    snapshot_steps,
+)
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
 from foundry_lib.manifests.storage import StorageRequest, render_storage
 from foundry_lib.manifests.workload import (
     WorkloadRequest,
@@ -23,7 +31,7 @@ from foundry_lib.manifests.workload import (
     render_service,
     render_service_account,
 )
-from foundry_lib.models.common import SecretKeyRef
+from foundry_lib.models.common import SecretKeyRef, StorageBackend
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
@@ -31,6 +39,8 @@ from foundry_lib.names import admin_secret_name
 from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.versions import VersionDecision, decide_version
+from foundry_lib.volume_plan import Step, StorageContext, VolumePlan, stamp
+from foundry_lib.volumes import Script
 
 ADMIN_KEY = "adminKey"
 ALLOW_DOWNGRADE = "foundry.platform/allow-downgrade"
@@ -43,6 +53,7 @@ class InstanceFacts:
     siblings: Sequence[Request[FoundryInstanceSpec]]
     settings: PlatformSettings
     catalog: Catalog
+    scripts: Mapping[Script, str]
     now: datetime
 
 
@@ -112,17 +123,55 @@ def _version(facts: InstanceFacts, eff: EffectiveSpec, license_spec: FoundryLice
     )
 
 
-def _replicas(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec]) -> int:
-    """Zero on standby when the license saves resources. `isActive` is written through the API by
-    the license pipeline before it asks this pipeline to re-run, so it is never older than the ask."""
-    if not license_req.spec.standby.scale_to_zero:
-        return 1
-    return 1 if facts.instance.status.get("isActive") is True else 0
-
-
 def _memory_limit(memory: str, factor: int) -> str:
     digits = "".join(c for c in memory if c.isdigit())
     return f"{int(digits) * factor}{memory[len(digits) :]}"
+
+
+def _contexts(facts: InstanceFacts, lic: FoundryLicenseSpec) -> dict[str, StorageContext]:
+    """Storage context of every instance of the license, each with its own effective backend."""
+    out = {}
+    for inst in facts.siblings:
+        backend = effective_spec(inst.spec, lic, facts.settings).storage_backend.value
+        out[inst.name] = context_for(
+            inst, backend, facts.settings.nfs_server, facts.settings.nfs_instance_root, lic.shared_nfs_root
+        )
+    return out
+
+
+def _check_backend(ctx: StorageContext) -> None:
+    if ctx.backend is StorageBackend.NFS and not ctx.nfs_server:
+        raise UserError(
+            "storage backend nfs needs the platform's NFS server (Promise pipeline env FOUNDRY_NFS_SERVER), "
+            "which is not set; use storage.backend: pvc or ask the platform team",
+            reason="PlatformMisconfigured",
+            field="spec.storage.backend",
+        )
+
+
+def _snapshot(
+    version: VersionDecision,
+    observed: Mapping[str, Any],
+    plans: list[VolumePlan],
+    ctx: StorageContext,
+    now: datetime,
+) -> tuple[list[Step], dict[str, Any] | None]:
+    """Snapshot steps for the last version change, rendered until the next one (idempotent marker)."""
+    recorded = observed.get("snapshot") or {}
+    if version.changed and version.previous:
+        previous, at = version.previous, stamp(now)
+    elif recorded.get("to") == version.resolved.version and recorded.get("from"):
+        previous, at = str(recorded["from"]), str(recorded.get("stamp"))
+    else:
+        return [], None
+    steps, where = snapshot_steps(plans, previous, version.resolved.version, at)
+    record = {
+        "from": previous,
+        "to": version.resolved.version,
+        "stamp": at,
+        "locations": {kind: ctx.location(place) for kind, place in where.items()},
+    }
+    return steps, record
 
 
 def plan_instance(facts: InstanceFacts) -> Outcome:
@@ -131,6 +180,9 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     lic = license_req.spec
     _check_limit(facts, license_req)
     eff = effective_spec(inst.spec, lic, facts.settings)
+    contexts = _contexts(facts, lic)
+    ctx = contexts[inst.name]
+    _check_backend(ctx)
     version = _version(facts, eff, lic)
     hostname = hostname_of(inst, lic)
     if len(hostname) > 253:
@@ -139,24 +191,30 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
             reason="InvalidHostname",
             field="spec.hostname",
         )
-    admin_ref = inst.spec.admin_key_secret_ref or SecretKeyRef(
-        name=admin_secret_name(inst.name), key=ADMIN_KEY
-    )
+    hood = Neighbourhood(inst, facts.siblings, license_req.name, contexts)
+    plans = plan_volumes(hood, facts.now, facts.settings.csi_clone)
+    observed_version = inst.status.get("foundryVersion") or {}
+    snapshot_steps_, snapshot = _snapshot(version, observed_version, plans, ctx, facts.now)
     storage = render_storage(
         StorageRequest(
-            instance=inst.name,
-            namespace=inst.namespace,
+            ctx=ctx,
             license_name=license_req.name,
-            backend=eff.storage_backend.value,
             storage_class=eff.storage_class.value,
             worlds_size=eff.worlds_size.value,
             config_size=facts.settings.config_volume_size,
             plugins_size=facts.settings.plugins_volume_size,
-            nfs_server=facts.settings.nfs_server,
-            nfs_instance_root=facts.settings.nfs_instance_root,
             retain_claims=facts.settings.pvc_retention == "retain",
-        )
+            image=version.image,
+            image_pull_policy=facts.settings.image_pull_policy,
+            scripts=facts.scripts,
+        ),
+        plans,
+        [step for plan in plans for step in plan.steps] + snapshot_steps_,
     )
+    admin_ref = inst.spec.admin_key_secret_ref or SecretKeyRef(
+        name=admin_secret_name(inst.name), key=ADMIN_KEY
+    )
+    runs = _runs(facts, license_req, hood)
     workload = WorkloadRequest(
         instance=inst.name,
         namespace=inst.namespace,
@@ -165,7 +223,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         image=version.image,
         image_pull_policy=facts.settings.image_pull_policy,
         version=version.resolved.version,
-        replicas=_replicas(facts, license_req),
+        replicas=1 if runs else 0,
         proxy_ssl=eff.proxy_ssl.value,
         proxy_port=eff.proxy_port.value,
         telemetry=facts.settings.telemetry,
@@ -177,6 +235,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         credentials_secret=lic.credentials_secret_ref.name if lic.credentials_secret_ref else None,
         volumes=storage.volumes,
         mounts=storage.mounts,
+        init_containers=storage.init_containers,
     )
     url = url_of(hostname, eff.proxy_ssl.value, eff.proxy_port.value)
     outputs = {
@@ -192,20 +251,49 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     if inst.status.get("hostname") != hostname:
         # The license pipeline is the only emitter of routes: ask it to route the new hostname.
         effects.append(RequestReconcile(FOUNDRY_LICENSE, inst.namespace, license_req.name))
-    message = f"Foundry {version.resolved.version} serving {url}"
+    for name in sorted(detached_sources(hood)):
+        effects.append(RequestReconcile(FOUNDRY_INSTANCE, inst.namespace, name))
+    message = f"Foundry {version.resolved.version} serving {url}" + (
+        "" if runs else " (stopped while on standby)"
+    )
+    conditions = [
+        condition("Accepted", True, "Rendered", message, facts.now),
+        _update_condition(version, facts),
+    ]
+    version_status = _version_status(version, observed_version)
+    if snapshot:
+        version_status["snapshot"] = snapshot
     status = {
         "hostname": hostname,
         "url": url,
-        "foundryVersion": _version_status(version, inst.status.get("foundryVersion") or {}),
+        "foundryVersion": version_status,
         "effective": eff.to_status(),
-        "volumes": {
-            kind: {"mode": "new", "location": storage.placements[kind].location}
-            for kind in ("worlds", "plugins")
-        },
+        "volumes": {str(plan.kind): plan.status for plan in plans},
         "message": message,
-        "conditions": [condition("Accepted", True, "Rendered", message, facts.now)],
+        "conditions": conditions,
     }
     return Outcome(outputs=outputs, status=status, effects=tuple(effects))
+
+
+def _runs(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec], hood: Neighbourhood) -> bool:
+    """Standby servers stop when the license saves resources, and always when they share a worlds
+    pool: two servers must never open the same world. `isActive` is written by the license pipeline
+    through the API before it asks this pipeline to re-run, so it is never older than the ask."""
+    if not (license_req.spec.standby.scale_to_zero or shares_running_worlds(hood)):
+        return True
+    return facts.instance.status.get("isActive") is True
+
+
+def _update_condition(version: VersionDecision, facts: InstanceFacts) -> dict[str, Any]:
+    newer = version.newer_available
+    if newer is None:
+        return condition("UpdateAvailable", False, "UpToDate", "no newer allowed version", facts.now)
+    message = (
+        f"Foundry {newer.version} is available and allowed but not applied (autoUpdate and "
+        f"spec.foundryVersion keep {version.resolved.version}); set spec.foundryVersion to "
+        f"{newer.version} to upgrade"
+    )
+    return condition("UpdateAvailable", True, "NewerVersion", message, facts.now)
 
 
 def _version_status(version: VersionDecision, observed: Mapping[str, Any]) -> dict[str, Any]:

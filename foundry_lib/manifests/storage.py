@@ -1,58 +1,53 @@
-"""Storage for an instance: claims (and NFS PersistentVolumes), pod volumes and mounts.
+"""Storage objects, pod volumes, mounts and init containers for one instance.
 
 Three logical volumes: `config` (/data: Config, Logs, assets, container cache — always private),
-`worlds` (/data/Data/worlds) and `plugins` (/data/Data/modules and /data/Data/systems). On the `pvc`
-backend each gets its own claim; on `nfs` one statically bound, Retain-policy PersistentVolume per
-root is mounted with a subPath per volume, so the kubelet creates the directories and deleting a
-claim never deletes data.
+`worlds` (/data/Data/worlds) and `plugins` (/data/Data/modules, /data/Data/systems). On the `pvc`
+backend each has its own claim (worlds and plugins keep their data under `data/`, with `archive/`
+and `backups/` beside it on the same filesystem); on `nfs` one statically bound, Retain-policy
+PersistentVolume per root is mounted with a subPath per place, so deleting a claim never deletes
+data. Claims of other instances (copy sources, pools) are mounted, never emitted: one emitter each.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from foundry_lib.kube import KubeObject
 from foundry_lib.manifests.labels import instance_labels
+from foundry_lib.manifests.workload import container_security
 from foundry_lib.models.common import StorageBackend
 from foundry_lib.names import bounded, persistent_volume_name, volume_claim_name
+from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan
+from foundry_lib.volumes import Script, VolumeKind
 
 DATA_DIR = "/data"
 WORLDS_DIR = "/data/Data/worlds"
+PLUGIN_DIRS = {"modules": "/data/Data/modules", "systems": "/data/Data/systems"}
+STEP_MOUNT = "/mnt"
 # GitOps tools must never delete a claim (and with it a campaign) when its Work goes away.
 KEEP_ON_PRUNE = {
     "kustomize.toolkit.fluxcd.io/prune": "disabled",
     "argocd.argoproj.io/sync-options": "Prune=false",
     "foundry.platform/retain": "true",
 }
-PLUGIN_DIRS = {"modules": "/data/Data/modules", "systems": "/data/Data/systems"}
 
 
 @dataclass(frozen=True)
 class StorageRequest:
     """Effective storage facts of one instance."""
 
-    instance: str
-    namespace: str
+    ctx: StorageContext
     license_name: str
-    backend: StorageBackend
     storage_class: str | None
     worlds_size: str
     config_size: str
     plugins_size: str
-    nfs_server: str | None
-    nfs_instance_root: str
-    retain_claims: bool = True
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where one logical volume lives: a claim, a path inside it, and a location users can read."""
-
-    claim: str
-    sub_path: str | None
-    location: str
-    read_only: bool = False
+    retain_claims: bool
+    image: str
+    image_pull_policy: str
+    scripts: Mapping[Script, str]
 
 
 @dataclass(frozen=True)
@@ -60,63 +55,118 @@ class StorageLayout:
     objects: list[KubeObject]
     volumes: list[dict[str, Any]]
     mounts: list[dict[str, Any]]
-    placements: dict[str, Placement] = field(default_factory=dict)
+    init_containers: list[dict[str, Any]]
 
 
-def render_storage(req: StorageRequest) -> StorageLayout:
-    if req.backend is StorageBackend.NFS:
-        return _nfs_layout(req)
-    return _pvc_layout(req)
+def config_place(ctx: StorageContext) -> Place:
+    if ctx.backend is StorageBackend.NFS:
+        return Place(Root.INSTANCES, f"{ctx.namespace}/{ctx.instance}/config")
+    return Place(Root.CLAIM, "", volume_claim_name(ctx.instance, "config"))
 
 
-def _pvc_layout(req: StorageRequest) -> StorageLayout:
-    sizes = {"config": req.config_size, "worlds": req.worlds_size, "plugins": req.plugins_size}
-    placements = {
-        volume: Placement(
-            claim=volume_claim_name(req.instance, volume),
-            sub_path=None,
-            location=f"pvc://{req.namespace}/{volume_claim_name(req.instance, volume)}",
-        )
-        for volume in sizes
-    }
-    objects = [
-        _claim(req, placements[volume].claim, size, req.storage_class, volume)
-        for volume, size in sizes.items()
+def root_claim(ctx: StorageContext, root: Root) -> str:
+    """The claim this instance mounts for an NFS root (its own PV/PVC pair per root)."""
+    return volume_claim_name(ctx.instance, "nfs" if root is Root.INSTANCES else "shared")
+
+
+def _claim_of(ctx: StorageContext, place: Place) -> str:
+    return place.claim if place.root is Root.CLAIM else root_claim(ctx, place.root)
+
+
+def render_storage(req: StorageRequest, plans: Sequence[VolumePlan], steps: Sequence[Step]) -> StorageLayout:
+    ctx = req.ctx
+    by_kind = {p.kind: p for p in plans}
+    places = [config_place(ctx), *(p.place for p in plans)]
+    places += [a for s in steps for a in s.args if isinstance(a, Place)]
+    objects: list[KubeObject] = []
+    if ctx.backend is StorageBackend.PVC:
+        objects += _own_claims(req, by_kind)
+    for root in (Root.INSTANCES, Root.SHARED):
+        if any(p.root is root for p in places):
+            objects += _nfs_root(req, root)
+    claims = sorted({_claim_of(ctx, p) for p in places})
+    volumes = [{"name": pod_volume_name(c), "persistentVolumeClaim": {"claimName": c}} for c in claims]
+    worlds, plugins = by_kind[VolumeKind.WORLDS], by_kind[VolumeKind.PLUGINS]
+    mounts = [
+        _mount(ctx, config_place(ctx), DATA_DIR, False),
+        _mount(ctx, worlds.place, WORLDS_DIR, worlds.read_only),
+        *(_mount(ctx, plugins.place, path, plugins.read_only, sub) for sub, path in PLUGIN_DIRS.items()),
     ]
-    return StorageLayout(objects, _pod_volumes(placements), _mounts(placements), placements)
+    init = [_init_container(req, step) for step in steps]
+    return StorageLayout(objects, volumes, mounts, init)
 
 
-def _nfs_layout(req: StorageRequest) -> StorageLayout:
-    if not req.nfs_server:
-        # Settings validation reports this as a platform error before rendering; keep the core total.
-        raise ValueError("nfs backend needs FOUNDRY_NFS_SERVER")
-    claim = volume_claim_name(req.instance, "nfs")
-    pv_name = persistent_volume_name(req.namespace, req.instance, "nfs")
-    base = f"{req.namespace}/{req.instance}"
-    placements = {
-        volume: Placement(
-            claim=claim,
-            sub_path=f"{base}/{volume}",
-            location=f"nfs://{req.nfs_server}{req.nfs_instance_root}/{base}/{volume}",
-        )
-        for volume in ("config", "worlds", "plugins")
+def pod_volume_name(claim: str) -> str:
+    """Pod volume names are DNS labels of their own; derive them from the claim, bounded."""
+    return bounded("v", claim)
+
+
+def _mount(ctx: StorageContext, place: Place, path: str, read_only: bool, sub: str = "") -> dict[str, Any]:
+    mount: dict[str, Any] = {"name": pod_volume_name(_claim_of(ctx, place)), "mountPath": path}
+    sub_path = "/".join(p for p in (place.path, sub) if p)
+    if sub_path:
+        mount["subPath"] = sub_path
+    if read_only:
+        mount["readOnly"] = True
+    return mount
+
+
+def _init_container(req: StorageRequest, step: Step) -> dict[str, Any]:
+    claims = sorted({_claim_of(req.ctx, a) for a in step.args if isinstance(a, Place)})
+    mount_of = {c: f"{STEP_MOUNT}/{i}" for i, c in enumerate(claims)}
+    args = [
+        f"{mount_of[_claim_of(req.ctx, a)]}/{a.path}".rstrip("/") if isinstance(a, Place) else a
+        for a in step.args
+    ]
+    return {
+        "name": step.name,
+        "image": req.image,
+        "imagePullPolicy": req.image_pull_policy,
+        "command": ["sh", "-c", req.scripts[step.script], step.script.value, *args],
+        "securityContext": container_security(),
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+        "volumeMounts": [{"name": pod_volume_name(c), "mountPath": m} for c, m in mount_of.items()],
     }
+
+
+def _own_claims(req: StorageRequest, plans: Mapping[VolumeKind, VolumePlan]) -> list[KubeObject]:
+    sizes = {"config": req.config_size, "worlds": req.worlds_size, "plugins": req.plugins_size}
+    claims = []
+    for volume, size in sizes.items():
+        plan = plans.get(VolumeKind(volume)) if volume != "config" else None
+        claim = _claim(req, volume_claim_name(req.ctx.instance, volume), size, req.storage_class, volume)
+        if plan is not None and plan.clone_from:
+            claim["spec"]["dataSource"] = {"kind": "PersistentVolumeClaim", "name": plan.clone_from}
+        claims.append(claim)
+    return claims
+
+
+def _nfs_root(req: StorageRequest, root: Root) -> list[KubeObject]:
+    ctx = req.ctx
+    path = ctx.instance_root if root is Root.INSTANCES else ctx.shared_root
+    if not ctx.nfs_server or not path:
+        # Callers check settings and the license first; keep the core total.
+        raise ValueError(f"an NFS {root} root needs an NFS server and a path")
+    claim = root_claim(ctx, root)
+    pv_name = persistent_volume_name(
+        ctx.namespace, ctx.instance, "nfs" if root is Root.INSTANCES else "shared"
+    )
     pv = {
         "apiVersion": "v1",
         "kind": "PersistentVolume",
-        "metadata": {"name": pv_name, "labels": instance_labels(req.instance, req.license_name, "storage")},
+        "metadata": {"name": pv_name, "labels": instance_labels(ctx.instance, req.license_name, "storage")},
         "spec": {
             "capacity": {"storage": req.worlds_size},
             "accessModes": ["ReadWriteMany"],
             "persistentVolumeReclaimPolicy": "Retain",
             "storageClassName": "",
             "mountOptions": ["nfsvers=4.1", "hard"],
-            "nfs": {"server": req.nfs_server, "path": req.nfs_instance_root},
-            "claimRef": {"namespace": req.namespace, "name": claim},
+            "nfs": {"server": ctx.nfs_server, "path": path},
+            "claimRef": {"namespace": ctx.namespace, "name": claim},
         },
     }
     pvc = _claim(req, claim, req.worlds_size, "", "storage", access="ReadWriteMany", volume_name=pv_name)
-    return StorageLayout([pv, pvc], _pod_volumes(placements), _mounts(placements), placements)
+    return [pv, pvc]
 
 
 def _claim(
@@ -136,43 +186,9 @@ def _claim(
         spec["volumeName"] = volume_name
     metadata: dict[str, Any] = {
         "name": name,
-        "namespace": req.namespace,
-        "labels": instance_labels(req.instance, req.license_name, component),
+        "namespace": req.ctx.namespace,
+        "labels": instance_labels(req.ctx.instance, req.license_name, component),
     }
     if req.retain_claims:
         metadata["annotations"] = dict(KEEP_ON_PRUNE)
     return {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": metadata, "spec": spec}
-
-
-def pod_volume_name(claim: str) -> str:
-    """Pod volume names are DNS labels of their own; derive them from the claim, bounded."""
-    return bounded("v", claim)
-
-
-def _pod_volumes(placements: dict[str, Placement]) -> list[dict[str, Any]]:
-    claims = sorted({(p.claim, p.read_only) for p in placements.values()})
-    return [
-        {
-            "name": pod_volume_name(claim),
-            "persistentVolumeClaim": {"claimName": claim, **({"readOnly": True} if ro else {})},
-        }
-        for claim, ro in claims
-    ]
-
-
-def _mount(place: Placement, path: str, sub: str | None) -> dict[str, Any]:
-    sub_path = "/".join(p for p in (place.sub_path, sub) if p)
-    mount: dict[str, Any] = {"name": pod_volume_name(place.claim), "mountPath": path}
-    if sub_path:
-        mount["subPath"] = sub_path
-    if place.read_only:
-        mount["readOnly"] = True
-    return mount
-
-
-def _mounts(placements: dict[str, Placement]) -> list[dict[str, Any]]:
-    return [
-        _mount(placements["config"], DATA_DIR, None),
-        _mount(placements["worlds"], WORLDS_DIR, None),
-        *(_mount(placements["plugins"], path, sub) for sub, path in PLUGIN_DIRS.items()),
-    ]

@@ -1,0 +1,197 @@
+"""An instance's worlds and plugins across its siblings: sources, dependents, pools, snapshots.
+
+The pure glue between `volumes` (what moves are safe), `volume_plan` (where data lives) and the
+other instances of the license (who copies from or shares with whom).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from foundry_lib.errors import UserError
+from foundry_lib.models.common import StorageBackend
+from foundry_lib.models.instance import FoundryInstanceSpec, Volume
+from foundry_lib.models.request import Request
+from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, plan_volume
+from foundry_lib.volumes import Mode, ObservedVolume, Script, VolumeKind, VolumeRequest, validate_sources
+
+Instance = Request[FoundryInstanceSpec]
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """This instance, its license's other instances and how to place any of them."""
+
+    me: Instance
+    siblings: Sequence[Instance]
+    license_name: str
+    contexts: dict[str, StorageContext]  # by instance name, this one included
+
+    def other(self, name: str) -> Instance | None:
+        return next((s for s in self.siblings if s.name == name and s.name != self.me.name), None)
+
+
+def volume_spec(inst: Instance, kind: VolumeKind) -> Volume:
+    return getattr(inst.spec.volumes, str(kind))  # type: ignore[no-any-return]
+
+
+def request_of(inst: Instance, kind: VolumeKind) -> VolumeRequest:
+    vol = volume_spec(inst, kind)
+    source = vol.source
+    return VolumeRequest(
+        Mode(vol.mode.value), source.instance if source else None, source.path if source else None
+    )
+
+
+def _observed(inst: Instance, kind: VolumeKind) -> dict[str, Any] | None:
+    found = (inst.status.get("volumes") or {}).get(str(kind))
+    return dict(found) if isinstance(found, dict) and found.get("mode") else None
+
+
+def dependents_of(hood: Neighbourhood, kind: VolumeKind) -> tuple[str, ...]:
+    """Instances attached to this instance's pool: by their spec or by what they still observe."""
+    found = set()
+    for other in hood.siblings:
+        if other.name == hood.me.name:
+            continue
+        wanted = request_of(other, kind)
+        seen = _observed(other, kind) or {}
+        if (wanted.mode is Mode.SHARED and wanted.source_instance == hood.me.name) or (
+            seen.get("mode") == "shared" and (seen.get("source") or {}).get("instance") == hood.me.name
+        ):
+            found.add(other.name)
+    return tuple(sorted(found))
+
+
+def _home_of(hood: Neighbourhood, inst: Instance, kind: VolumeKind) -> Place:
+    """Where another instance's volume of this kind is: recorded, else where it will be created."""
+    ctx = hood.contexts[inst.name]
+    seen = _observed(inst, kind)
+    if seen:
+        return hood.contexts[hood.me.name].parse(str(seen["location"]), f"{inst.name}: status.volumes.{kind}")
+    return ctx.pool_home(kind) if request_of(inst, kind).is_pool_owner else ctx.private(kind)
+
+
+def _source_place(hood: Neighbourhood, kind: VolumeKind, req: VolumeRequest) -> Place | None:
+    field = f"spec.volumes.{kind}.source"
+    ctx = hood.contexts[hood.me.name]
+    if req.source_path is not None:
+        if not ctx.shared_root or not ctx.nfs_server:
+            raise UserError(
+                f"{field}.path: pools by path live under the license's spec.sharedNfsRoot on the "
+                f"platform's NFS server; license {hood.license_name!r} has no sharedNfsRoot or the "
+                "platform no NFS server",
+                reason="NoSharedRoot",
+                field=field,
+            )
+        return Place(Root.SHARED, req.source_path)
+    if req.source_instance is None:
+        return None
+    source = hood.other(req.source_instance)
+    if source is None:
+        raise UserError(
+            f"{field}.instance: {req.source_instance!r} is not an instance of license {hood.license_name!r} "
+            f"in namespace {hood.me.namespace!r}; sources must belong to the same license",
+            reason="SourceNotFound",
+            field=field,
+        )
+    if req.mode is Mode.SHARED and not request_of(source, kind).is_pool_owner:
+        raise UserError(
+            f"{field}.instance: {source.name!r} does not own a {kind} pool (an owner has mode shared and no "
+            "source); attach to the owner itself or to the pool's path",
+            reason="SourceNotAPool",
+            field=field,
+        )
+    return _home_of(hood, source, kind)
+
+
+def plan_volumes(hood: Neighbourhood, now: datetime, csi_clone: bool) -> list[VolumePlan]:
+    plans = []
+    for kind in (VolumeKind.WORLDS, VolumeKind.PLUGINS):
+        req = request_of(hood.me, kind)
+        edges = {s.name: request_of(s, kind).source_instance for s in hood.siblings if s.name != hood.me.name}
+        validate_sources(kind, req, instance=hood.me.name, edges=edges)
+        seen = _observed(hood.me, kind)
+        observed = ObservedVolume.from_status(seen, field=f"status.volumes.{kind}")
+        recorded_copy = (
+            observed is not None
+            and seen is not None
+            and observed.mode is Mode.COPIED is req.mode
+            and (observed.source_instance, observed.source_path) == (req.source_instance, req.source_path)
+            and bool(seen.get("sourceLocation"))
+        )
+        source = None if recorded_copy else _source_place(hood, kind, req)
+        plans.append(
+            plan_volume(
+                kind,
+                hood.contexts[hood.me.name],
+                req,
+                seen,
+                source=source,
+                dependents=dependents_of(hood, kind),
+                now=now,
+                csi_clone=csi_clone,
+            )
+        )
+    return plans
+
+
+def detached_sources(hood: Neighbourhood) -> set[str]:
+    """Instances this one used as a source and no longer does: they may be waiting for it to detach."""
+    gone = set()
+    for kind in (VolumeKind.WORLDS, VolumeKind.PLUGINS):
+        seen = (_observed(hood.me, kind) or {}).get("source") or {}
+        before = seen.get("instance")
+        if before and before != request_of(hood.me, kind).source_instance:
+            gone.add(str(before))
+    return gone
+
+
+def shares_running_worlds(hood: Neighbourhood) -> bool:
+    """Whether another instance opens the same worlds pool, so only the active one may run."""
+    me = request_of(hood.me, VolumeKind.WORLDS)
+    if me.mode is not Mode.SHARED:
+        return False
+    for other in hood.siblings:
+        if other.name == hood.me.name:
+            continue
+        them = request_of(other, VolumeKind.WORLDS)
+        if them.mode is not Mode.SHARED:
+            continue
+        same_owner = {me.source_instance or hood.me.name} & {them.source_instance or other.name}
+        if same_owner and (me.source_instance or them.source_instance):
+            return True
+        if me.source_path is not None and me.source_path == them.source_path:
+            return True
+    return False
+
+
+def snapshot_steps(
+    plans: Sequence[VolumePlan], previous: str, resolved: str, at: str
+) -> tuple[list[Step], dict[str, Place]]:
+    """Copy worlds (and plugins unless mounted read-only from a pool) aside before Foundry migrates
+    them; `at` and the version pair name the backup, so every rerun renders the same step."""
+    key = f"{previous}-to-{resolved}"
+    steps: list[Step] = []
+    where: dict[str, Place] = {}
+    for plan in plans:
+        if plan.read_only:
+            continue
+        leaf = plan.place.path.rpartition("/")[2] or str(plan.kind)
+        target = plan.place.sibling("backups", f"{at}-{key}-{leaf}")
+        steps.append(Step(f"snapshot-{plan.kind}", Script.SNAPSHOT, (plan.place, target, key)))
+        where[str(plan.kind)] = target
+    return steps, where
+
+
+def context_for(
+    inst: Instance,
+    backend: StorageBackend,
+    nfs_server: str | None,
+    instance_root: str,
+    shared_root: str | None,
+) -> StorageContext:
+    return StorageContext(inst.namespace, inst.name, backend, nfs_server, instance_root, shared_root)
