@@ -129,9 +129,9 @@ def plan_license(facts: LicenseFacts) -> Outcome:
 
 def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> list[Effect]:
     """Tell instances they are (in)active, and re-run those whose rendering depends on this license:
-    all of them after a spec change (defaults, limits, domain), admitted ones never rendered yet, and,
-    when standby scales to zero, every instance whose active state flips. Status goes first, so a
-    re-run reads it."""
+    all of them after a spec change (defaults, limits, domain), admitted ones never rendered yet, and
+    every instance that stops on standby (scaleToZero, or a shared worlds pool) whose active state
+    flips. Status goes first, so a re-run reads it."""
     lic = facts.license
     by_name = {i.name: i for i in facts.instances}
     before = {str(e.get("name")): e.get("state") for e in lic.status.get("instances") or []}
@@ -146,7 +146,9 @@ def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> l
             before.get(r.name) in ("over-limit", "hostname-taken") or "hostname" not in by_name[r.name].status
         )
         admitted_now = waiting and r.state in ("active", "standby")
-        if spec_changed or admitted_now or (flipped and lic.spec.standby.scale_to_zero):
+        shares_worlds = by_name[r.name].spec.volumes.worlds.mode == "shared"
+        stops_on_standby = lic.spec.standby.scale_to_zero or shares_worlds
+        if spec_changed or admitted_now or (flipped and stops_on_standby):
             effects.append(RequestReconcile(FOUNDRY_INSTANCE, lic.namespace, r.name))
     return effects
 

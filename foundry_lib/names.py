@@ -16,7 +16,7 @@ _HASH_LEN = 6
 
 
 def is_dns1123_label(text: str) -> bool:
-    return len(text) <= MAX_LABEL and DNS1123_LABEL.match(text) is not None
+    return len(text) <= MAX_LABEL and DNS1123_LABEL.fullmatch(text) is not None
 
 
 def dns1123_label_problem(text: str) -> str | None:
@@ -25,7 +25,7 @@ def dns1123_label_problem(text: str) -> str | None:
         return "must not be empty"
     if len(text) > MAX_LABEL:
         return f"must be at most {MAX_LABEL} characters (got {len(text)})"
-    if DNS1123_LABEL.match(text) is None:
+    if DNS1123_LABEL.fullmatch(text) is None:
         return "must consist of lower case letters, digits and '-', and start and end with a letter or digit"
     return None
 
@@ -33,11 +33,12 @@ def dns1123_label_problem(text: str) -> str | None:
 def bounded(*parts: str, limit: int = MAX_LABEL) -> str:
     """Join parts with '-' into a name of at most `limit` characters, stable and unique.
 
-    Short enough joins are returned as they are; longer ones keep a readable prefix and end in a hash
-    of the full join, so two different long inputs never collide on their common prefix.
+    Joins shorter than `limit` are returned as they are; the others keep a readable prefix and end in
+    a hash of the full join, exactly `limit` long. So a plain name can never equal a hashed one, and
+    two long inputs never collide on their common prefix.
     """
     joined = "-".join(p for p in parts if p)
-    if len(joined) <= limit:
+    if len(joined) < limit:
         return joined
     digest = hashlib.sha256(joined.encode()).hexdigest()[:_HASH_LEN]
     head = joined[: limit - _HASH_LEN - 1].rstrip("-")
@@ -54,8 +55,10 @@ def volume_claim_name(instance: str, volume: str) -> str:
 
 
 def persistent_volume_name(namespace: str, instance: str, volume: str) -> str:
-    """PersistentVolumes are cluster-scoped: the namespace is part of the name."""
-    return bounded("foundry", namespace, instance, volume)
+    """PersistentVolumes are cluster-scoped: the namespace is part of the name, and a hash of the exact
+    (namespace, instance) pair keeps `a-b`/`c` and `a`/`b-c` apart."""
+    pair = hashlib.sha256(f"{namespace}/{instance}".encode()).hexdigest()[:_HASH_LEN]
+    return bounded("foundry", namespace, instance, volume, pair)
 
 
 def admin_secret_name(instance: str) -> str:

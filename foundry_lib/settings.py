@@ -12,7 +12,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from foundry_lib.errors import UserError
-from foundry_lib.models.common import AbsolutePath, DNSLabel, DNSSubdomain, StorageBackend, StorageQuantity
+from foundry_lib.models.common import (
+    AbsolutePath,
+    CpuQuantity,
+    DNSLabel,
+    DNSSubdomain,
+    MemoryQuantity,
+    StorageBackend,
+    StorageQuantity,
+)
 
 ENV_PREFIX = "FOUNDRY_"
 
@@ -34,8 +42,8 @@ class PlatformSettings(BaseModel):
     config_volume_size: StorageQuantity = "1Gi"
     plugins_volume_size: StorageQuantity = "5Gi"
     worlds_volume_size: StorageQuantity = "10Gi"
-    default_cpu: str = "500m"
-    default_memory: str = "1Gi"
+    default_cpu: CpuQuantity = "500m"
+    default_memory: MemoryQuantity = "1Gi"
     memory_limit_factor: Annotated[int, Field(ge=1, le=8)] = 2
     gateway_name: DNSSubdomain = "foundry-gateway"
     gateway_namespace: DNSLabel = "foundry-system"

@@ -1,25 +1,34 @@
-"""FoundryInstance delete: data stays (retained claims, Retain NFS volumes); the license drops the route."""
+"""FoundryInstance delete: data stays; waits while other instances use its pools; unroutes it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
 
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI, KubeObject
-from foundry_lib.outcome import Outcome, RequestReconcile
+from foundry_lib.instance_delete import DeleteFacts, plan_instance_delete
+from foundry_lib.kube import FOUNDRY_INSTANCE, KubeAPI, KubeObject
+from foundry_lib.outcome import Outcome
+from foundry_lib.settings import PlatformSettings
 from pipelines.runtime import entrypoint
 
 
 def decide(obj: KubeObject, kube: KubeAPI, env: Mapping[str, str], now: datetime) -> Outcome:
     meta = obj.get("metadata") or {}
     namespace = str(meta.get("namespace") or "default")
-    license_name = str(((obj.get("spec") or {}).get("licenseRef") or {}).get("name") or "")
-    effects = (RequestReconcile(FOUNDRY_LICENSE, namespace, license_name),) if license_name else ()
-    return Outcome(
-        outputs=None,
-        status={"message": "deleted; its data is retained by the platform"},
-        effects=effects,
+    license_name = ((obj.get("spec") or {}).get("licenseRef") or {}).get("name")
+    settings = PlatformSettings.from_env(env)
+    facts = DeleteFacts(
+        name=str(meta.get("name") or ""),
+        namespace=namespace,
+        license_name=str(license_name) if license_name else None,
+        status=obj.get("status") or {},
+        others=[
+            o for o in kube.list(FOUNDRY_INSTANCE, namespace) if not o["metadata"].get("deletionTimestamp")
+        ],
+        retain_claims=settings.pvc_retention == "retain",
+        now=now,
     )
+    return plan_instance_delete(facts)
 
 
 main = entrypoint(decide, FOUNDRY_INSTANCE, "FoundryInstance delete pipeline (Kratix).")

@@ -193,9 +193,6 @@ def test_save_writes_no_secret_value(tmp_path, kube):
     assert reloaded.get(FOUNDRY_LICENSE, "guild", "lic") == kube.get(FOUNDRY_LICENSE, "guild", "lic")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: state.py ClusterState.__init__ loads Secret files without redact()"
-)
 def test_secret_file_with_values_is_not_served(tmp_path):
     folder = tmp_path / "objects" / "secrets" / "guild"
     folder.mkdir(parents=True)

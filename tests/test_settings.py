@@ -64,12 +64,6 @@ def test_unrelated_keys_are_ignored(env):
     assert PlatformSettings.from_env(env) == DEFAULTS
 
 
-UNCHECKED = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: settings.py default_cpu/default_memory are plain str; bad quantities reach the Deployment",
-)
-
-
 @pytest.mark.parametrize(
     ("key", "raw"),
     [
@@ -86,8 +80,8 @@ UNCHECKED = pytest.mark.xfail(
         ("FOUNDRY_STANDBY_SERVICE_PORT", "http"),
         ("FOUNDRY_GATEWAY_NAMESPACE", "-system"),
         ("FOUNDRY_PVC_RETENTION", "forever"),
-        pytest.param("FOUNDRY_DEFAULT_CPU", "lots", marks=UNCHECKED),
-        pytest.param("FOUNDRY_DEFAULT_MEMORY", "2 GB", marks=UNCHECKED),
+        ("FOUNDRY_DEFAULT_CPU", "lots"),
+        ("FOUNDRY_DEFAULT_MEMORY", "2 GB"),
     ],
     ids=lambda v: v.removeprefix("FOUNDRY_").lower(),
 )

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from foundry_lib.models.common import DiscordId, LocalRef, SpecModel
 
@@ -26,7 +26,7 @@ class RequestedBy(SpecModel):
 class Decision(SpecModel):
     """Set by an approver; the activation pipeline checks the approver is allowed."""
 
-    approved: bool
+    approved: StrictBool
     by: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9:._@-]+$")]
     at: datetime | None = None
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from foundry_lib.durations import DURATION_PATTERN
+from foundry_lib.errors import UserError
 from foundry_lib.names import DNS1123_LABEL_PATTERN
+from foundry_lib.pool_paths import validate_root
 
 # Annotated string types carry their rule into the generated CRD schema (pattern, maxLength).
 DNSLabel = Annotated[str, StringConstraints(pattern=DNS1123_LABEL_PATTERN, min_length=1, max_length=63)]
@@ -40,8 +42,18 @@ MemoryQuantity = Annotated[
     str, StringConstraints(pattern=r"^[0-9]{1,6}(Ki|Mi|Gi|Ti|k|M|G|T)?$", max_length=12)
 ]
 StorageQuantity = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}(Mi|Gi|Ti|M|G|T)$", max_length=12)]
+def _normalised_root(value: str) -> str:
+    try:
+        return validate_root(value, "path")
+    except UserError as err:
+        raise ValueError(err.message.removeprefix("path: ")) from None
+
+
+# The pattern goes into the CRD (RE2 has no lookahead); '.' and '..' segments are refused in Python.
 AbsolutePath = Annotated[
-    str, StringConstraints(pattern=r"^(/[A-Za-z0-9._-]+)+$", min_length=2, max_length=1024)
+    str,
+    StringConstraints(pattern=r"^(/[A-Za-z0-9._-]+)+$", min_length=2, max_length=1024),
+    AfterValidator(_normalised_root),
 ]
 DiscordId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 
 from foundry_lib.errors import UserError
 from foundry_lib.models.common import (
@@ -78,8 +78,8 @@ class FoundryInstanceSpec(SpecModel):
     foundry_version: VersionSelector | None = None
     auto_update: AutoUpdate | None = None
     hostname: DNSSubdomain | None = None
-    proxy_ssl: bool | None = Field(default=None, alias="proxySSL")
-    proxy_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    proxy_ssl: StrictBool | None = Field(default=None, alias="proxySSL")
+    proxy_port: Annotated[StrictInt, Field(ge=1, le=65535)] | None = None
     resources: Resources | None = None
     storage: Storage | None = None
     admin_key_secret_ref: SecretKeyRef | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from foundry_lib.models.common import (
     AbsolutePath,
@@ -55,19 +55,19 @@ class InstanceDefaults(SpecModel):
     """Values every instance of the license gets for the fields it leaves unset."""
 
     foundry_version: VersionSelector | None = None
-    proxy_ssl: bool | None = Field(default=None, alias="proxySSL")
+    proxy_ssl: StrictBool | None = Field(default=None, alias="proxySSL")
     auto_update: AutoUpdate | None = None
     resources: Resources | None = None
     storage: Storage | None = None
 
 
 class Restrictions(SpecModel):
-    max_instances: Annotated[int, Field(ge=1, le=1000)] | None = None
+    max_instances: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
     allowed_versions: Annotated[list[VersionSelector], Field(max_length=32)] | None = None
 
 
 class Standby(SpecModel):
-    scale_to_zero: bool = False
+    scale_to_zero: StrictBool = False
 
 
 class Activator(SpecModel):

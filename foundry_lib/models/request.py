@@ -6,6 +6,8 @@ camelCase the user wrote, says what was wrong and what is allowed.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -51,8 +53,8 @@ class Request(Generic[S]):
 
 def parse_request(obj: Mapping[str, Any], spec_model: type[S]) -> Request[S]:
     """Validate a raw object; raise UserError naming every bad field."""
-    metadata = obj.get("metadata") or {}
-    name = str(metadata.get("name") or "")
+    metadata = _mapping(obj.get("metadata"), "metadata")
+    name = metadata.get("name") if isinstance(metadata.get("name"), str) else ""
     problem = dns1123_label_problem(name)
     if problem:
         raise UserError(f"metadata.name: {problem}", reason="InvalidName", field="metadata.name")
@@ -63,16 +65,27 @@ def parse_request(obj: Mapping[str, Any], spec_model: type[S]) -> Request[S]:
         parsed = spec_model.model_validate(spec)
     except ValidationError as err:
         raise UserError(describe_validation_error(err), field=_first_field(err)) from None
+    generation = metadata.get("generation") or 0
+    if not isinstance(generation, int):
+        raise UserError("metadata.generation: must be an integer", field="metadata.generation")
     return Request(
         name=name,
         namespace=str(metadata.get("namespace") or "default"),
         spec=parsed,
-        labels=dict(metadata.get("labels") or {}),
-        annotations=dict(metadata.get("annotations") or {}),
+        labels=_mapping(metadata.get("labels"), "metadata.labels"),
+        annotations=_mapping(metadata.get("annotations"), "metadata.annotations"),
         creation_timestamp=str(metadata.get("creationTimestamp") or ""),
-        generation=int(metadata.get("generation") or 0),
-        status=dict(obj.get("status") or {}),
+        generation=generation,
+        status=_mapping(obj.get("status"), "status"),
     )
+
+
+def _mapping(value: Any, field: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise UserError(f"{field}: must be a mapping", field=field)
+    return dict(value)
 
 
 def describe_validation_error(err: ValidationError, prefix: str = "spec") -> str:
@@ -84,19 +97,21 @@ def _first_field(err: ValidationError) -> str:
     return _path("spec", err.errors()[0]["loc"])
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
 def _path(prefix: str, loc: tuple[int | str, ...]) -> str:
+    """Field path in the user's spelling; odd keys (long, newlines, markup) are quoted and cut."""
     out = prefix
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif not _is_union_tag(part):
+        elif _PLAIN_KEY.fullmatch(part):
             out += f".{part}"
+        else:
+            shown = part if len(part) <= 40 else part[:40] + "..."
+            out += "[" + json.dumps(shown).replace("<", "\\u003c").replace(">", "\\u003e") + "]"
     return out
-
-
-def _is_union_tag(part: str) -> bool:
-    # pydantic names union branches in loc (`str`, `literal['']`, `function-after[...]`).
-    return part in {"str", "int", "bool"} or part.startswith(("literal[", "function-", "constrained-str"))
 
 
 def _explain(error: Mapping[str, Any]) -> str:

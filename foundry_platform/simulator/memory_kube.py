@@ -56,7 +56,9 @@ class MemoryKube:
     def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject:
         current = self._existing(kind, namespace, name)
         allowed = {k: v for k, v in patch.items() if k != "status"}
-        return copy.deepcopy(self.state.put(kind, merge_patch(current, allowed)))
+        merged = merge_patch(current, allowed)
+        merged["metadata"].update(name=name, namespace=namespace)  # identity is not patchable
+        return copy.deepcopy(self.state.put(kind, merged))
 
     def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
         current = self._existing(kind, namespace, name)

@@ -41,7 +41,7 @@ class ClusterState:
         base = root / "objects"
         for kind in KINDS:
             for path in sorted((base / kind.plural).glob("*/*.yaml")):
-                obj = yaml.safe_load(path.read_text())
+                obj = redact(yaml.safe_load(path.read_text()))
                 self.objects[(kind.plural, path.parent.name, path.stem)] = obj
                 self._version = max(self._version, int(obj["metadata"].get("resourceVersion", "0")))
 

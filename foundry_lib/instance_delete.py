@@ -1,0 +1,74 @@
+"""FoundryInstance delete decision: never lose data, never pull a pool from under its dependents.
+
+Kratix removes the instance's Work once this workflow succeeds. Its claims carry prune-disabled
+annotations (kept per the platform's `pvcRetention`) and its NFS volumes use the Retain policy, so
+the data stays where status says it is. A pool this instance owns must outlive it while any other
+instance still mounts it: the workflow refuses (suspended, with their names) until they detach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from foundry_lib.conditions import condition
+from foundry_lib.errors import UserError
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
+from foundry_lib.outcome import Effect, Outcome, RequestReconcile
+from foundry_lib.volumes import VolumeKind
+
+
+@dataclass(frozen=True)
+class DeleteFacts:
+    name: str
+    namespace: str
+    license_name: str | None
+    status: Mapping[str, Any]
+    others: Sequence[Mapping[str, Any]]  # raw FoundryInstance objects of the namespace, not deleting
+    retain_claims: bool
+    now: datetime
+
+
+def _uses(other: Mapping[str, Any], kind: VolumeKind, owner: str) -> bool:
+    spec_vol = ((other.get("spec") or {}).get("volumes") or {}).get(str(kind)) or {}
+    seen = ((other.get("status") or {}).get("volumes") or {}).get(str(kind)) or {}
+    return any(
+        v.get("mode") == "shared" and (v.get("source") or {}).get("instance") == owner
+        for v in (spec_vol, seen)
+    )
+
+
+def plan_instance_delete(facts: DeleteFacts) -> Outcome:
+    waiting = {
+        str(other["metadata"]["name"]): kind
+        for kind in VolumeKind
+        for other in facts.others
+        if other["metadata"]["name"] != facts.name and _uses(other, kind, facts.name)
+    }
+    if waiting:
+        names = ", ".join(f"{n} ({k})" for n, k in sorted(waiting.items()))
+        raise UserError(
+            f"cannot delete {facts.name!r} yet: other instances use its shared pools: {names}; detach them "
+            "(mode new or copied) first, this deletion resumes by itself when they do",
+            reason="PoolInUse",
+        )
+    volumes = facts.status.get("volumes") or {}
+    kept = "; ".join(f"{k} at {v.get('location')}" for k, v in sorted(volumes.items()) if isinstance(v, dict))
+    retention = "claims kept (prune disabled)" if facts.retain_claims else "claims deleted with the Work"
+    message = f"deleted; data retained: {kept or 'nothing was created'} ({retention} for the pvc backend)"
+    effects: list[Effect] = []
+    if facts.license_name:
+        effects.append(RequestReconcile(FOUNDRY_LICENSE, facts.namespace, facts.license_name))
+    sources = {
+        str((v.get("source") or {}).get("instance"))
+        for v in volumes.values()
+        if isinstance(v, dict) and (v.get("source") or {}).get("instance")
+    }
+    effects += [RequestReconcile(FOUNDRY_INSTANCE, facts.namespace, s) for s in sorted(sources)]
+    status = {
+        "message": message,
+        "conditions": [condition("Deleted", True, "DataRetained", message, facts.now)],
+    }
+    return Outcome(outputs=None, status=status, effects=tuple(effects))
