@@ -251,7 +251,9 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     if inst.status.get("hostname") != hostname:
         # The license pipeline is the only emitter of routes: ask it to route the new hostname.
         effects.append(RequestReconcile(FOUNDRY_LICENSE, inst.namespace, license_req.name))
-    for name in sorted(detached_sources(hood)):
+    detached = sorted(detached_sources(hood))
+    for name in detached:
+        # An owner may be waiting for this instance to let go of its pool.
         effects.append(RequestReconcile(FOUNDRY_INSTANCE, inst.namespace, name))
     message = f"Foundry {version.resolved.version} serving {url}" + (
         "" if runs else " (stopped while on standby)"
@@ -272,7 +274,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         "message": message,
         "conditions": conditions,
     }
-    return Outcome(outputs=outputs, status=status, effects=tuple(effects))
+    return Outcome(outputs=outputs, status=status, effects=tuple(effects), publish_status=bool(detached))
 
 
 def _runs(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec], hood: Neighbourhood) -> bool:

@@ -37,10 +37,11 @@ def run_workflow(decide: Decide, *, io: Any, kube: KubeAPI, kind: Kind, now: dat
     try:
         outcome = decide(obj, kube, io.env, now)
         if not io.dry_run:
+            if outcome.publish_status:  # before effects: whoever they wake up reads the new status
+                patch = replacing_patch(obj.get("status") or {}, outcome.status)
+                kube.merge_patch_status(kind, namespace, name, patch)
             for effect in outcome.effects:
                 apply_effect(kube, effect)
-            if outcome.publish_status:
-                kube.merge_patch_status(kind, namespace, name, dict(outcome.status))
         if outcome.outputs is not None:
             io.write_outputs(outcome.outputs)
         io.write_status(outcome.status)
@@ -82,6 +83,19 @@ def run_workflow(decide: Decide, *, io: Any, kube: KubeAPI, kind: Kind, now: dat
         _publish(kube, io, kind, namespace, name, status)
         traceback.print_exc()
         return 1
+
+
+def replacing_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """A merge patch giving each key of `new` exactly its new value, as Kratix's top-level status merge
+    does: keys nested under it that `new` no longer has are deleted (null), not left behind."""
+    patch: dict[str, Any] = {}
+    for key, value in new.items():
+        before = old.get(key)
+        if isinstance(value, Mapping) and isinstance(before, Mapping):
+            patch[key] = replacing_patch(before, value) | {k: None for k in before if k not in value}
+        else:
+            patch[key] = value
+    return patch
 
 
 def _publish(kube: KubeAPI, io: Any, kind: Kind, namespace: str, name: str, status: dict[str, Any]) -> None:

@@ -137,3 +137,11 @@ def test_console_script_help_and_missing_cluster_config(
         main([])
     assert done.value.code == 1
     assert "cannot reach the Kubernetes API" in capsys.readouterr().err
+
+
+def test_published_status_replaces_nested_keys_like_kratix_does() -> None:
+    from pipelines.runtime import replacing_patch
+
+    old = {"volumes": {"plugins": {"mode": "shared", "source": {"instance": "a"}}}, "message": "x"}
+    new = {"volumes": {"plugins": {"mode": "new"}}}
+    assert replacing_patch(old, new) == {"volumes": {"plugins": {"mode": "new", "source": None}}}

@@ -42,6 +42,8 @@ MemoryQuantity = Annotated[
     str, StringConstraints(pattern=r"^[0-9]{1,6}(Ki|Mi|Gi|Ti|k|M|G|T)?$", max_length=12)
 ]
 StorageQuantity = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}(Mi|Gi|Ti|M|G|T)$", max_length=12)]
+
+
 def _normalised_root(value: str) -> str:
     try:
         return validate_root(value, "path")
