@@ -54,7 +54,8 @@ class Request(Generic[S]):
 def parse_request(obj: Mapping[str, Any], spec_model: type[S]) -> Request[S]:
     """Validate a raw object; raise UserError naming every bad field."""
     metadata = _mapping(obj.get("metadata"), "metadata")
-    name = metadata.get("name") if isinstance(metadata.get("name"), str) else ""
+    raw_name = metadata.get("name")
+    name = raw_name if isinstance(raw_name, str) else ""
     problem = dns1123_label_problem(name)
     if problem:
         raise UserError(f"metadata.name: {problem}", reason="InvalidName", field="metadata.name")
