@@ -38,7 +38,6 @@ class PlatformSettings(BaseModel):
     csi_clone: bool = False
     nfs_server: str | None = None
     nfs_instance_root: AbsolutePath = "/srv/foundry/instances"
-    nfs_archive_root: AbsolutePath = "/srv/foundry/archive"
     config_volume_size: StorageQuantity = "1Gi"
     plugins_volume_size: StorageQuantity = "5Gi"
     worlds_volume_size: StorageQuantity = "10Gi"
