@@ -40,20 +40,19 @@ _CORE_RESOURCES = frozenset({"secrets"})  # every other resource is in our group
 # (Kratix also grants every resource workflow access to its own kind; this table stands on its own.)
 PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     ("foundry-instance", Action.CONFIGURE): {
-        "foundryinstances": "get list",
+        "foundryinstances": "list patch",  # patch: wake a pool owner this instance detached from
         "foundrylicenses": "get patch",  # patch: the manual-reconciliation label
         "secrets": "get create",  # the generated admin key
         "foundryinstances/status": "patch",
     },
     ("foundry-instance", Action.DELETE): {
-        "foundryinstances": "get list",
-        "foundrylicenses": "get patch",
+        "foundryinstances": "list patch",  # list: pool dependents; patch: wake this instance's sources
+        "foundrylicenses": "patch",  # unroute the deleted instance
         "foundryinstances/status": "patch",
     },
     ("foundry-license", Action.CONFIGURE): {
-        "foundryinstances": "get list patch",  # patch: the manual-reconciliation label
+        "foundryinstances": "list patch",  # patch: the manual-reconciliation label
         "foundryinstances/status": "patch",  # isActive
-        "foundrylicenses": "get",
         "foundrylicenses/status": "patch",
     },
     ("foundry-license", Action.DELETE): {
@@ -62,12 +61,9 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     },
     ("foundry-activation-request", Action.CONFIGURE): {
         "foundryinstances": "get",
-        "foundrylicenses": "get",
         "foundryactivationrequests/status": "patch",
     },
     ("foundry-activation-request", Action.DELETE): {
-        "foundryinstances": "get",
-        "foundrylicenses": "get",
         "foundryactivationrequests/status": "patch",
     },
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import REPO
+
 from foundry_lib.volumes import TABLE, Move
 from foundry_platform.docs import volume_modes_page
 

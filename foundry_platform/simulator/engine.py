@@ -29,7 +29,7 @@ from foundry_platform.simulator.memory_kube import MemoryKube
 from foundry_platform.simulator.state import ClusterState
 from foundry_platform.simulator.workflows import Pipeline, PromiseWorkflows, load_workflows
 from pipelines.registry import WORKFLOWS
-from pipelines.runtime import run_workflow
+from pipelines.runtime import Decide, run_workflow
 
 MAX_RUNS = 200
 
@@ -54,6 +54,7 @@ class Engine:
     root: Path
     now: datetime
     env_overrides: Mapping[str, str] = field(default_factory=dict)
+    registry: Mapping[str, tuple[Decide, Kind]] = field(default_factory=lambda: WORKFLOWS)
     state: ClusterState = field(init=False)
     kube: MemoryKube = field(init=False)
     books: dict[str, dict[str, Any]] = field(init=False)
@@ -187,7 +188,7 @@ class Engine:
     def _run_pipeline(
         self, flows: PromiseWorkflows, pipeline: Pipeline, action: str, namespace: str, name: str
     ) -> str:
-        decide, kind = WORKFLOWS[pipeline.command]
+        decide, kind = self.registry[pipeline.command]
         obj = self.state.get(kind, namespace, name)
         assert obj is not None
         env = {
