@@ -7,6 +7,11 @@ Anything else is a bug. Messages never carry secret values.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from foundry_lib.outcome import RequestReconcile
+
 
 class FoundryError(Exception):
     """Base of every error this project raises on purpose."""
@@ -25,7 +30,7 @@ class UserError(FoundryError):
         *,
         reason: str = "InvalidRequest",
         field: str | None = None,
-        nudges: tuple[object, ...] = (),
+        nudges: tuple[RequestReconcile, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message

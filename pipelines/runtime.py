@@ -21,7 +21,7 @@ from typing import Any
 from foundry_lib.conditions import condition
 from foundry_lib.errors import TransientError, UserError
 from foundry_lib.kube import Kind, KubeAPI, KubeObject
-from foundry_lib.outcome import Outcome, RequestReconcile, WorkflowControl
+from foundry_lib.outcome import Outcome, WorkflowControl
 from pipelines.effects import apply_effect
 
 Decide = Callable[[KubeObject, KubeAPI, Mapping[str, str], datetime], Outcome]
@@ -57,8 +57,7 @@ def run_workflow(decide: Decide, *, io: Any, kube: KubeAPI, kind: Kind, now: dat
         _publish(kube, io, kind, namespace, name, status)
         if not io.dry_run:
             for nudge in err.nudges:
-                if isinstance(nudge, RequestReconcile):
-                    apply_effect(kube, nudge)
+                apply_effect(kube, nudge)
         io.write_status(status)
         io.write_control(WorkflowControl(suspend=True, message=err.message))
         print(f"{label}: refused: {err.message}")

@@ -12,9 +12,10 @@ import pytest
 import yaml
 
 from foundry_lib import kube
+from foundry_lib.crd_schema import CEL_RULES
 from foundry_lib.errors import UserError
 from foundry_lib.models.request import parse_request
-from foundry_lib.promises import CEL_RULES, PROMISES, all_promises
+from foundry_lib.promises import PROMISES, all_promises
 from foundry_lib.settings import PlatformSettings, env_key
 from foundry_platform.promisegen import DEFAULT_IMAGE, promise_texts, promises_main
 

@@ -65,3 +65,11 @@ def test_a_suspended_workflow_waits_for_a_spec_change(tmp_path: Path) -> None:
     engine.apply(changed)
     engine.settle()
     assert runs == [T0, T0 + timedelta(hours=2)]
+
+
+def test_a_retrying_run_writes_no_work(tmp_path: Path) -> None:
+    runs: list[datetime] = []
+    _simulate(tmp_path, T0, WorkflowControl(retry_after=timedelta(minutes=1)), runs, apply=True)
+    assert not (tmp_path / "statestore" / "foundry-license").exists()
+    _simulate(tmp_path, T0 + timedelta(minutes=2), None, runs, apply=False)
+    assert (tmp_path / "statestore" / "foundry-license" / "tabletop" / "guild" / "render" / "x.yaml").exists()

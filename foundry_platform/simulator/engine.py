@@ -3,8 +3,9 @@
 Per resource it keeps what Kratix keeps: the generation its configure workflow last completed,
 whether that workflow is suspended, and when a `retryAfter` falls due on the simulated clock.
 Pipeline logs (what a pod would print) go to `logs/<promise>/<ns>/<name>.log`.
-Outputs of a successful run replace `statestore/<promise>/<ns>/<name>/<pipeline>/`; a suspended or
-failed run leaves the previous files, as a Work stays applied in a cluster.
+Outputs of a successful run replace `statestore/<promise>/<ns>/<name>/<pipeline>/`; a suspended,
+retrying or failed run leaves the previous files, as Kratix then skips the Work and the previous
+one stays applied. status.yaml is applied whenever the pipeline exits 0, control or not.
 """
 
 from __future__ import annotations
@@ -215,7 +216,8 @@ class Engine:
             result = _result(code, control)
             if code == 0 and self.state.get(kind, namespace, name) is not None:
                 self._apply_status(kind, namespace, name, status, action, result, control)
-            if result in ("succeeded", "retry") and action == "configure":
+            if result == "succeeded" and action == "configure":
+                # Kratix skips Work creation when a pipeline asks to suspend or retry.
                 target = self.root / "statestore" / flows.promise / namespace / name / pipeline.name
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(root / "output", target)
