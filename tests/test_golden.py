@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from manifest_validation import validate_manifest
 
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.kube import kind_of
@@ -66,3 +67,7 @@ def test_scenario(folder: Path, tmp_path: Path, update_goldens: bool) -> None:
             (expected_root / rel).parent.mkdir(parents=True, exist_ok=True)
             (expected_root / rel).write_text(text)
     assert produced == _files(expected_root)
+    for rel, text in produced.items():
+        if rel.startswith("output/"):
+            for doc in yaml.safe_load_all(text):
+                validate_manifest(doc)

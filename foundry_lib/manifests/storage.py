@@ -111,8 +111,14 @@ def _mount(ctx: StorageContext, place: Place, path: str, read_only: bool, sub: s
     return mount
 
 
+# Argument positions a script only reads: their claims are mounted read-only when nothing else is.
+_READS = {Script.VOLUME_COPY: {0}, Script.SNAPSHOT: {0}, Script.VOLUME_ARCHIVE: set()}
+
+
 def _init_container(req: StorageRequest, step: Step) -> dict[str, Any]:
-    claims = sorted({_claim_of(req.ctx, a) for a in step.args if isinstance(a, Place)})
+    places = [(i, a) for i, a in enumerate(step.args) if isinstance(a, Place)]
+    claims = sorted({_claim_of(req.ctx, a) for _, a in places})
+    written = {_claim_of(req.ctx, a) for i, a in places if i not in _READS[step.script]}
     mount_of = {c: f"{STEP_MOUNT}/{i}" for i, c in enumerate(claims)}
     args = [
         f"{mount_of[_claim_of(req.ctx, a)]}/{a.path}".rstrip("/") if isinstance(a, Place) else a
@@ -125,7 +131,10 @@ def _init_container(req: StorageRequest, step: Step) -> dict[str, Any]:
         "command": ["sh", "-c", req.scripts[step.script], step.script.value, *args],
         "securityContext": container_security(),
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
-        "volumeMounts": [{"name": pod_volume_name(c), "mountPath": m} for c, m in mount_of.items()],
+        "volumeMounts": [
+            {"name": pod_volume_name(c), "mountPath": m, **({} if c in written else {"readOnly": True})}
+            for c, m in mount_of.items()
+        ],
     }
 
 
