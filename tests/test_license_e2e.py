@@ -187,7 +187,9 @@ def test_license_delete_waits_for_its_instances(state: Path, tmp_path: Path) -> 
 
 
 def test_deleting_the_active_instance_routes_none_without_refusing(state: Path, tmp_path: Path) -> None:
-    alpha = _docs(REPO / "examples/dungeons-guild/instances.yaml")[0]
+    alpha, beta, _ = _docs(REPO / "examples/dungeons-guild/instances.yaml")
+    del beta["spec"]["volumes"]  # beta lets go of alpha's plugins pool, so alpha may go
+    assert simulate(state, _write(tmp_path, "beta", beta)) == 0
     assert simulate(state, _write(tmp_path, "alpha", alpha), extra=("--delete",)) == 0
     status = ClusterState(state).get(FOUNDRY_LICENSE, "tabletop", "dungeons-guild")["status"]
     assert status["activeInstance"] == ""
