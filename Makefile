@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed ## Create .venv and install the package with test and lint tools
 
-demo: $(VENV)/.installed ## Simulate Kratix over examples/ into a fresh $(DEMO_STATE)/ and show the result
+demo: $(VENV)/.installed ## Simulate Kratix over examples/ into a fresh .demo/ and show the result
 	rm -rf $(DEMO_STATE)
 	$(BIN)/foundry-platform simulate --state $(DEMO_STATE) --now 2026-11-28T20:00:00Z \
 		--set FOUNDRY_NFS_SERVER=nas.example.internal examples/
@@ -33,7 +33,7 @@ test: $(VENV)/.installed ## Run the test suite (lint included)
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory lint
 
-lint: $(VENV)/.installed ## ruff, mypy --strict on foundry_lib, import-linter contracts
+lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry_platform), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy foundry_lib pipelines foundry_platform
