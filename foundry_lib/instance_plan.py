@@ -38,12 +38,11 @@ from foundry_lib.models.request import Request
 from foundry_lib.names import admin_secret_name
 from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
 from foundry_lib.settings import PlatformSettings
-from foundry_lib.versions import VersionDecision, decide_version
+from foundry_lib.versions import ALLOW_DOWNGRADE_ANNOTATION, VersionDecision, decide_version
 from foundry_lib.volume_plan import Step, StorageContext, VolumePlan, stamp
 from foundry_lib.volumes import Script
 
 ADMIN_KEY = "adminKey"
-ALLOW_DOWNGRADE = "foundry.platform/allow-downgrade"
 
 
 @dataclass(frozen=True)
@@ -67,12 +66,10 @@ def url_of(hostname: str, proxy_ssl: bool, proxy_port: int) -> str:
     return f"{scheme}://{hostname}" + ("" if proxy_port == default_port else f":{proxy_port}")
 
 
-def admitted(instance: str, siblings: Sequence[Request[Any]], limit: int | None) -> bool:
-    """The oldest `limit` instances (creation time, then name) are admitted."""
-    if limit is None:
-        return True
+def admitted(siblings: Sequence[Request[Any]], limit: int | None) -> set[str]:
+    """The names admitted under the license's limit: the oldest `limit` (creation time, then name)."""
     order = sorted(siblings, key=lambda r: (r.creation_timestamp, r.name))
-    return instance in {r.name for r in order[:limit]}
+    return {r.name for r in (order if limit is None else order[:limit])}
 
 
 def _require_license(facts: InstanceFacts) -> Request[FoundryLicenseSpec]:
@@ -89,7 +86,7 @@ def _require_license(facts: InstanceFacts) -> Request[FoundryLicenseSpec]:
 
 def _check_limit(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec]) -> None:
     limit = license_req.spec.restrictions.max_instances
-    if not admitted(facts.instance.name, facts.siblings, limit):
+    if facts.instance.name not in admitted(facts.siblings, limit):
         raise UserError(
             f"license {license_req.name!r} allows at most {limit} instances "
             f"(restrictions.maxInstances) and {len(facts.siblings)} reference it; the oldest {limit} "
@@ -118,7 +115,7 @@ def _version(facts: InstanceFacts, eff: EffectiveSpec, license_spec: FoundryLice
         observed=str(observed) if observed else None,
         auto_update=eff.auto_update.value,
         allowed=license_spec.restrictions.allowed_versions or (),
-        allow_downgrade=facts.instance.annotations.get(ALLOW_DOWNGRADE),
+        allow_downgrade=facts.instance.annotations.get(ALLOW_DOWNGRADE_ANNOTATION),
         image_repository=facts.settings.image_repository,
     )
 

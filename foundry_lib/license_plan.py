@@ -90,7 +90,7 @@ def plan_license(facts: LicenseFacts) -> Outcome:
     if lic.spec.shared_nfs_root:
         validate_root(lic.spec.shared_nfs_root, "spec.sharedNfsRoot")
     limit = lic.spec.restrictions.max_instances
-    admitted_names = {i.name for i in facts.instances if admitted(i.name, facts.instances, limit)}
+    admitted_names = admitted(facts.instances, limit)
     active, note = _active(facts, admitted_names)
     routes = _routes(facts, active, admitted_names)
     gateway = Gateway(settings.gateway_name, settings.gateway_namespace, settings.gateway_section)

@@ -1,0 +1,247 @@
+"""The KubeAPI contract, run against both implementations so the simulator cannot drift from a cluster.
+
+`MemoryKube` (the simulator) and `KubernetesAPI` (the real client, over HTTP to kmock's Kubernetes
+emulator) must answer every call here alike. The contract is what a real API server guarantees:
+where kmock's emulator is laxer than a real server (it stores bodies and applies patches as plain
+JSON), that point is checked on MemoryKube alone, at the end of this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import kmock
+import pytest
+from kubernetes import client
+
+from foundry_lib.adapters.kubernetes_api import KubernetesAPI
+from foundry_lib.errors import AlreadyExistsError, NotFoundError
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, SECRET, Kind, KubeAPI
+from foundry_platform.simulator.memory_kube import MemoryKube
+from foundry_platform.simulator.state import ClusterState
+
+NS, OTHER_NS = "tabletop", "elsewhere"
+KINDS = [FOUNDRY_INSTANCE, SECRET]
+call = asyncio.to_thread  # the emulator serves on the test's event loop; the client blocks
+
+
+@pytest.fixture(params=["MemoryKube", "KubernetesAPI"])
+def kube(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KubeAPI]:
+    if request.param == "MemoryKube":
+        yield MemoryKube(ClusterState(tmp_path))
+        return
+    emulator: kmock.KubernetesEmulator = request.getfixturevalue("kmock")
+    for kind in (*FOUNDRY_KINDS, SECRET):
+        key = f"{kind.group}/{kind.version}/{kind.plural}".lstrip("/")
+        emulator.resources[key] = kmock.ResourceInfo(kind=kind.kind, namespaced=True, subresources={"status"})
+    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(emulator.url).rstrip("/"))))
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def memory(tmp_path: Path) -> MemoryKube:
+    return MemoryKube(ClusterState(tmp_path))
+
+
+def _body(kind: Kind, name: str, namespace: str = NS, **labels: str) -> dict[str, Any]:
+    # metadata.namespace is always sent, as the pipelines do: a real server fills it from the URL,
+    # kmock's emulator does not.
+    meta = {"name": name, "namespace": namespace, "labels": labels}
+    if kind == SECRET:
+        return {"metadata": meta, "type": "Opaque", "data": {"adminKey": base64.b64encode(b"s3cret").decode()}}
+    return {"metadata": meta, "spec": {"licenseRef": {"name": "guild"}, "foundryVersion": "13.x"}}
+
+
+def _payload(obj: dict[str, Any]) -> Any:
+    """What a kind carries besides metadata. Secret values are compared by key only: the simulator
+    never stores a value (ClusterState redacts them on purpose), a real server returns them."""
+    return sorted(obj["data"]) if obj["kind"] == "Secret" else obj["spec"]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+async def test_create_then_get_returns_the_object_with_its_type(kube: KubeAPI, kind: Kind) -> None:
+    body = _body(kind, "alpha", team="red")
+    created = await call(kube.create, kind, NS, body)
+    fetched = await call(kube.get, kind, NS, "alpha")
+    assert fetched == created
+    assert (created["apiVersion"], created["kind"]) == (kind.api_version, kind.kind)
+    assert (created["metadata"]["name"], created["metadata"]["namespace"]) == ("alpha", NS)
+    assert created["metadata"]["labels"] == {"team": "red"}
+    assert _payload(created) == _payload({"kind": kind.kind, **body})
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+async def test_returned_objects_are_copies_not_the_stored_state(kube: KubeAPI, kind: Kind) -> None:
+    body = _body(kind, "alpha", team="red")
+    created = await call(kube.create, kind, NS, body)
+    before = await call(kube.get, kind, NS, "alpha")
+    for obj in (body, created, before):
+        obj["metadata"]["labels"]["team"] = "mutated"
+    assert (await call(kube.get, kind, NS, "alpha"))["metadata"]["labels"] == {"team": "red"}
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+async def test_create_twice_raises_already_exists_but_another_namespace_is_free(
+    kube: KubeAPI, kind: Kind
+) -> None:
+    await call(kube.create, kind, NS, _body(kind, "alpha"))
+    with pytest.raises(AlreadyExistsError):
+        await call(kube.create, kind, NS, _body(kind, "alpha"))
+    elsewhere = await call(kube.create, kind, OTHER_NS, _body(kind, "alpha", OTHER_NS))
+    assert elsewhere["metadata"]["namespace"] == OTHER_NS
+
+
+@pytest.mark.parametrize(
+    ("kind", "namespace", "name"),
+    [
+        (FOUNDRY_INSTANCE, NS, "ghost"),
+        (FOUNDRY_INSTANCE, OTHER_NS, "alpha"),
+        (SECRET, NS, "alpha"),
+    ],
+    ids=["never-created", "other-namespace", "other-kind"],
+)
+async def test_get_of_a_missing_object_is_none(kube: KubeAPI, kind: Kind, namespace: str, name: str) -> None:
+    await call(kube.create, FOUNDRY_INSTANCE, NS, _body(FOUNDRY_INSTANCE, "alpha"))
+    assert await call(kube.get, kind, namespace, name) is None
+
+
+@pytest.mark.parametrize(
+    ("verb", "kind"),
+    [("merge_patch", FOUNDRY_INSTANCE), ("merge_patch", SECRET), ("merge_patch_status", FOUNDRY_INSTANCE)],
+    ids=["merge_patch-instance", "merge_patch-secret", "merge_patch_status-instance"],
+)
+async def test_patching_a_missing_object_raises_not_found_and_creates_nothing(
+    kube: KubeAPI, verb: str, kind: Kind
+) -> None:
+    with pytest.raises(NotFoundError):
+        await call(getattr(kube, verb), kind, NS, "ghost", {"metadata": {"labels": {"a": "b"}}})
+    assert await call(kube.get, kind, NS, "ghost") is None
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+async def test_merge_patch_null_deletes_a_label_and_keeps_the_rest(kube: KubeAPI, kind: Kind) -> None:
+    body = _body(kind, "alpha", team="red", keep="yes")
+    await call(kube.create, kind, NS, body)
+    patch = {"metadata": {"labels": {"team": None, "tier": "gold"}}}
+    patched = await call(kube.merge_patch, kind, NS, "alpha", patch)
+    assert patched["metadata"]["labels"] == {"keep": "yes", "tier": "gold"}
+    assert _payload(patched) == _payload({"kind": kind.kind, **body})
+    assert await call(kube.get, kind, NS, "alpha") == patched
+
+
+@pytest.mark.parametrize(
+    ("before", "patch", "after"),
+    [
+        (None, {"hostname": "a.example.com"}, {"hostname": "a.example.com"}),
+        ({"hostname": "a", "message": "old"}, {"message": "new"}, {"hostname": "a", "message": "new"}),
+        ({"hostname": "a", "message": "old"}, {"message": None}, {"hostname": "a"}),
+        (
+            {"volumes": {"worlds": {"mode": "new"}, "plugins": {"mode": "shared"}}},
+            {"volumes": {"worlds": {"ready": True}}},
+            {"volumes": {"worlds": {"mode": "new", "ready": True}, "plugins": {"mode": "shared"}}},
+        ),
+        (
+            {"volumes": {"worlds": {"mode": "new", "ready": True}}},
+            {"volumes": {"worlds": {"ready": None}}},
+            {"volumes": {"worlds": {"mode": "new"}}},
+        ),
+        (
+            {"conditions": [{"type": "Accepted"}, {"type": "UpdateAvailable"}]},
+            {"conditions": [{"type": "Accepted", "status": "True"}]},
+            {"conditions": [{"type": "Accepted", "status": "True"}]},
+        ),
+    ],
+    ids=["first-status", "named-key-replaced", "null-deletes", "nested-maps-merge", "nested-null", "list-replaced"],
+)
+async def test_merge_patch_status_is_rfc7386_on_status_only(
+    kube: KubeAPI, before: dict[str, Any] | None, patch: dict[str, Any], after: dict[str, Any]
+) -> None:
+    body = _body(FOUNDRY_INSTANCE, "alpha", team="red")
+    await call(kube.create, FOUNDRY_INSTANCE, NS, body)
+    if before is not None:
+        await call(kube.merge_patch_status, FOUNDRY_INSTANCE, NS, "alpha", before)
+    patched = await call(kube.merge_patch_status, FOUNDRY_INSTANCE, NS, "alpha", patch)
+    assert patched["status"] == after
+    assert (patched["spec"], patched["metadata"]["labels"]) == (body["spec"], {"team": "red"})
+    assert await call(kube.get, FOUNDRY_INSTANCE, NS, "alpha") == patched
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (None, ["a", "b", "c"]),
+        ({}, ["a", "b", "c"]),
+        ({"team": "red"}, ["a", "c"]),
+        ({"team": "red", "tier": "gold"}, ["c"]),
+        ({"team": "green"}, []),
+    ],
+    ids=["no-selector", "empty-selector", "one-label", "two-labels", "no-match"],
+)
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+async def test_list_filters_by_namespace_and_labels(
+    kube: KubeAPI, kind: Kind, labels: dict[str, str] | None, expected: list[str]
+) -> None:
+    for name, namespace, have in [
+        ("a", NS, {"team": "red"}),
+        ("b", NS, {"team": "blue"}),
+        ("c", NS, {"team": "red", "tier": "gold"}),
+        ("d", OTHER_NS, {"team": "red", "tier": "gold"}),
+    ]:
+        await call(kube.create, kind, namespace, _body(kind, name, namespace, **have))
+    found = await call(kube.list, kind, NS, labels)
+    assert sorted(obj["metadata"]["name"] for obj in found) == expected
+    assert all((obj["apiVersion"], obj["kind"]) == (kind.api_version, kind.kind) for obj in found)
+
+
+# Real-server guarantees kmock's emulator does not emulate, so they are checked on MemoryKube alone.
+# kmock applies `status` sent to the main resource, keeps `status` and `stringData` from a create
+# as sent, and sets no creationTimestamp; a real API server does none of that.
+
+
+def test_merge_patch_never_changes_status(memory: MemoryKube) -> None:
+    # A CRD with the status subresource ignores `status` in a main-resource PATCH.
+    memory.create(FOUNDRY_INSTANCE, NS, _body(FOUNDRY_INSTANCE, "alpha"))
+    memory.merge_patch_status(FOUNDRY_INSTANCE, NS, "alpha", {"hostname": "a"})
+    patched = memory.merge_patch(
+        FOUNDRY_INSTANCE, NS, "alpha", {"metadata": {"labels": {"x": "y"}}, "status": {"hostname": "b"}}
+    )
+    assert patched["status"] == {"hostname": "a"}
+    assert patched["metadata"]["labels"] == {"x": "y"}
+
+
+def test_a_secret_created_with_string_data_has_those_keys_under_data(memory: MemoryKube) -> None:
+    # The pipelines create generated Secrets with stringData; a server stores it as data.
+    body = {"metadata": {"name": "admin", "namespace": NS}, "stringData": {"adminKey": "s3cret"}}
+    created = memory.create(SECRET, NS, body)
+    assert sorted(created["data"]) == ["adminKey"]
+    assert "stringData" not in created
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG: MemoryKube.create keeps `status` from the request body; a real API server drops it for a CRD "
+        "with the status subresource (all three Promise CRDs have it): create cannot set status"
+    ),
+)
+def test_create_ignores_status(memory: MemoryKube) -> None:
+    body = {**_body(FOUNDRY_INSTANCE, "alpha"), "status": {"isActive": True}}
+    memory.create(FOUNDRY_INSTANCE, NS, body)
+    assert "status" not in (memory.get(FOUNDRY_INSTANCE, NS, "alpha") or {})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG: MemoryKube.create sets no metadata.creationTimestamp; a real API server always does, and the "
+        "instance limit admits the oldest instances by creationTimestamp (an empty one sorts first)"
+    ),
+)
+def test_create_sets_creation_timestamp(memory: MemoryKube) -> None:
+    created = memory.create(FOUNDRY_INSTANCE, NS, _body(FOUNDRY_INSTANCE, "alpha"))
+    assert created["metadata"].get("creationTimestamp")
