@@ -63,7 +63,7 @@ class Engine:
 
     def __post_init__(self) -> None:
         self.state = ClusterState(self.root)
-        self.kube = MemoryKube(self.state)
+        self.kube = MemoryKube(self.state, lambda: self.now)
         self.workflows = load_workflows()
         books_path = self.root / "kratix" / "workflows.yaml"
         self.books = yaml.safe_load(books_path.read_text()) if books_path.exists() else {}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from foundry_lib.errors import AlreadyExistsError, NotFoundError
-from foundry_lib.kube import Kind, KubeObject
+from foundry_lib.conditions import rfc3339
+from foundry_lib.kube import FOUNDRY_KINDS, Kind, KubeObject
 from foundry_platform.simulator.state import ClusterState
 
 
@@ -27,8 +29,9 @@ def merge_patch(target: Any, patch: Any) -> Any:
 class MemoryKube:
     """Implements foundry_lib.kube.KubeAPI over a ClusterState; records status patches it served."""
 
-    def __init__(self, state: ClusterState) -> None:
+    def __init__(self, state: ClusterState, clock: Callable[[], datetime] | None = None) -> None:
         self.state = state
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:
         found = self.state.get(kind, namespace, name)
@@ -50,7 +53,10 @@ class MemoryKube:
         obj = copy.deepcopy(body)
         obj.setdefault("apiVersion", kind.api_version)
         obj.setdefault("kind", kind.kind)
-        obj["metadata"]["namespace"] = namespace
+        if kind in FOUNDRY_KINDS:
+            obj.pop("status", None)  # the status subresource: create cannot set status
+            obj["metadata"]["generation"] = 1
+        obj["metadata"].update(namespace=namespace, creationTimestamp=rfc3339(self.clock()))
         return copy.deepcopy(self.state.put(kind, obj))
 
     def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject:
