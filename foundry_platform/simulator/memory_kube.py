@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from foundry_lib.errors import AlreadyExistsError, NotFoundError
 from foundry_lib.conditions import rfc3339
+from foundry_lib.errors import AlreadyExistsError, NotFoundError
 from foundry_lib.kube import FOUNDRY_KINDS, Kind, KubeObject
 from foundry_platform.simulator.state import ClusterState
 
