@@ -39,7 +39,7 @@ from foundry_lib.names import admin_secret_name
 from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.versions import ALLOW_DOWNGRADE_ANNOTATION, VersionDecision, decide_version
-from foundry_lib.volume_plan import Step, StorageContext, VolumePlan, stamp
+from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, stamp
 from foundry_lib.volumes import Script
 
 ADMIN_KEY = "adminKey"
@@ -136,11 +136,14 @@ def _contexts(facts: InstanceFacts, lic: FoundryLicenseSpec) -> dict[str, Storag
     return out
 
 
-def _check_backend(ctx: StorageContext) -> None:
-    if ctx.backend is StorageBackend.NFS and not ctx.nfs_server:
+def _check_nfs(ctx: StorageContext, places: Sequence[Place]) -> None:
+    """NFS places (this instance's, or a source's on NFS) need the platform's NFS server."""
+    uses_nfs = ctx.backend is StorageBackend.NFS or any(p.root is not Root.CLAIM for p in places)
+    if uses_nfs and not ctx.nfs_server:
         raise UserError(
-            "storage backend nfs needs the platform's NFS server (Promise pipeline env FOUNDRY_NFS_SERVER), "
-            "which is not set; use storage.backend: pvc or ask the platform team",
+            "this instance's storage (or a volume source of it) is on NFS, which needs the platform's NFS "
+            "server (Promise pipeline env FOUNDRY_NFS_SERVER), and none is set; use storage.backend: pvc "
+            "with sources on pvc, or ask the platform team",
             reason="PlatformMisconfigured",
             field="spec.storage.backend",
         )
@@ -179,7 +182,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     eff = effective_spec(inst.spec, lic, facts.settings)
     contexts = _contexts(facts, lic)
     ctx = contexts[inst.name]
-    _check_backend(ctx)
+    _check_nfs(ctx, ())
     version = _version(facts, eff, lic)
     hostname = hostname_of(inst, lic)
     if len(hostname) > 253:
@@ -190,6 +193,11 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         )
     hood = Neighbourhood(inst, facts.siblings, license_req.name, contexts)
     plans = plan_volumes(hood, facts.now, facts.settings.csi_clone)
+    _check_nfs(
+        ctx,
+        [plan.place for plan in plans]
+        + [a for p in plans for s in p.steps for a in s.args if isinstance(a, Place)],
+    )
     observed_version = inst.status.get("foundryVersion") or {}
     snapshot_steps_, snapshot = _snapshot(version, observed_version, plans, ctx, facts.now)
     storage = render_storage(

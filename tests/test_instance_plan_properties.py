@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from manifest_validation import validate_manifest
 
@@ -23,7 +23,8 @@ from foundry_lib.volumes import Script
 
 CATALOG = load_packaged_catalog()
 SCRIPTS = {s: read_script(s) for s in Script}
-SETTINGS = PlatformSettings.from_env({"FOUNDRY_NFS_SERVER": "nas.example.internal"})
+WITH_NFS = PlatformSettings.from_env({"FOUNDRY_NFS_SERVER": "nas.example.internal"})
+WITHOUT_NFS = PlatformSettings.from_env({})
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
 EXPECTED_KINDS = {"ServiceAccount", "Deployment", "Service", "PersistentVolumeClaim"}
 
@@ -46,6 +47,18 @@ def _request(name: str, spec: dict[str, Any], created: str) -> Any:
     return parse_request(obj, FoundryInstanceSpec)
 
 
+@example(  # a pvc instance copying from a sibling on nfs, on a platform without an NFS server
+    name="alpha",
+    version="latest",
+    backend="pvc",
+    worlds={"mode": "copied", "source": {"instance": "sibling"}},
+    plugins={"mode": "new"},
+    scale_to_zero=False,
+    shared_root=None,
+    auto="none",
+    platform=WITHOUT_NFS,
+    sibling_backend="nfs",
+)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     name=labels,
@@ -56,6 +69,8 @@ def _request(name: str, spec: dict[str, Any], created: str) -> Any:
     scale_to_zero=st.booleans(),
     shared_root=st.sampled_from([None, "/volume1/foundry/shared/guild"]),
     auto=st.sampled_from(["none", "build", "generation"]),
+    platform=st.sampled_from([WITH_NFS, WITHOUT_NFS]),
+    sibling_backend=st.sampled_from(["pvc", "nfs"]),
 )
 def test_every_request_is_refused_clearly_or_rendered_completely(
     name: str,
@@ -66,6 +81,8 @@ def test_every_request_is_refused_clearly_or_rendered_completely(
     scale_to_zero: bool,
     shared_root: str | None,
     auto: str,
+    platform: PlatformSettings,
+    sibling_backend: str,
 ) -> None:
     lic_spec: dict[str, Any] = {
         "licenseSecretRef": {"name": "guild-license", "key": "licenseKey"},
@@ -87,11 +104,15 @@ def test_every_request_is_refused_clearly_or_rendered_completely(
     me = _request(name, spec, "2026-11-02T00:00:00Z")
     sibling = _request(
         "sibling",
-        {"licenseRef": {"name": "guild"}, "volumes": {"plugins": {"mode": "shared"}}},
+        {
+            "licenseRef": {"name": "guild"},
+            "storage": {"backend": sibling_backend},
+            "volumes": {"plugins": {"mode": "shared"}},
+        },
         "2026-11-01T00:00:00Z",
     )
     siblings = [me] if name == "sibling" else [sibling, me]
-    facts = InstanceFacts(me, lic, siblings, SETTINGS, CATALOG, SCRIPTS, NOW)
+    facts = InstanceFacts(me, lic, siblings, platform, CATALOG, SCRIPTS, NOW)
     try:
         outcome = plan_instance(facts)
     except UserError as err:
