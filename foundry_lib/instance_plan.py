@@ -17,7 +17,6 @@ from foundry_lib.effective import EffectiveSpec, effective_spec
 from foundry_lib.errors import UserError
 from foundry_lib.instance_volumes import (
     Neighbourhood,
-    context_for,
     detached_sources,
     plan_volumes,
     shares_running_worlds,
@@ -130,8 +129,13 @@ def _contexts(facts: InstanceFacts, lic: FoundryLicenseSpec) -> dict[str, Storag
     out = {}
     for inst in facts.siblings:
         backend = effective_spec(inst.spec, lic, facts.settings).storage_backend.value
-        out[inst.name] = context_for(
-            inst, backend, facts.settings.nfs_server, facts.settings.nfs_instance_root, lic.shared_nfs_root
+        out[inst.name] = StorageContext(
+            inst.namespace,
+            inst.name,
+            backend,
+            facts.settings.nfs_server,
+            facts.settings.nfs_instance_root,
+            lic.shared_nfs_root,
         )
     return out
 

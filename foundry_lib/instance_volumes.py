@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from foundry_lib.errors import UserError
-from foundry_lib.models.common import StorageBackend
 from foundry_lib.models.instance import FoundryInstanceSpec, Volume
 from foundry_lib.models.request import Request
 from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, plan_volume
@@ -185,13 +184,3 @@ def snapshot_steps(
         steps.append(Step(f"snapshot-{plan.kind}", Script.SNAPSHOT, (plan.place, target, key)))
         where[str(plan.kind)] = target
     return steps, where
-
-
-def context_for(
-    inst: Instance,
-    backend: StorageBackend,
-    nfs_server: str | None,
-    instance_root: str,
-    shared_root: str | None,
-) -> StorageContext:
-    return StorageContext(inst.namespace, inst.name, backend, nfs_server, instance_root, shared_root)

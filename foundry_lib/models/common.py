@@ -117,10 +117,6 @@ class Storage(SpecModel):
     storage_class_name: DNSSubdomain | None = None
 
 
-def describe_enum(values: type[StrEnum]) -> str:
-    return ", ".join(v.value for v in values)
-
-
 __all__ = [
     "AbsolutePath",
     "AutoUpdate",

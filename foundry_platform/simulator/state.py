@@ -11,7 +11,6 @@ import copy
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -79,7 +78,3 @@ class ClusterState:
 def _uid(kind: Kind, namespace: str, name: str) -> str:
     digest = hashlib.sha256(f"{kind.plural}/{namespace}/{name}".encode()).hexdigest()
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
-
-
-def deep_copy(obj: Any) -> Any:
-    return copy.deepcopy(obj)
