@@ -17,7 +17,7 @@ from foundry_lib.conditions import condition
 from foundry_lib.errors import UserError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
 from foundry_lib.outcome import Effect, Outcome, RequestReconcile
-from foundry_lib.volumes import VolumeKind
+from foundry_lib.volumes import VolumeKind, attached_to
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,10 @@ class DeleteFacts:
 
 
 def _uses(other: Mapping[str, Any], kind: VolumeKind, owner: str) -> bool:
-    spec_vol = ((other.get("spec") or {}).get("volumes") or {}).get(str(kind)) or {}
-    seen = ((other.get("status") or {}).get("volumes") or {}).get(str(kind)) or {}
+    """By its spec or by what it still observes (raw: a deleting owner cannot insist on valid specs)."""
     return any(
-        v.get("mode") == "shared" and (v.get("source") or {}).get("instance") == owner
-        for v in (spec_vol, seen)
+        attached_to(owner, ((other.get(part) or {}).get("volumes") or {}).get(str(kind)))
+        for part in ("spec", "status")
     )
 
 

@@ -15,7 +15,15 @@ from foundry_lib.errors import UserError
 from foundry_lib.models.instance import FoundryInstanceSpec, Volume
 from foundry_lib.models.request import Request
 from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, plan_volume
-from foundry_lib.volumes import Mode, ObservedVolume, Script, VolumeKind, VolumeRequest, validate_sources
+from foundry_lib.volumes import (
+    Mode,
+    ObservedVolume,
+    Script,
+    VolumeKind,
+    VolumeRequest,
+    attached_to,
+    validate_sources,
+)
 
 Instance = Request[FoundryInstanceSpec]
 
@@ -56,11 +64,8 @@ def dependents_of(hood: Neighbourhood, kind: VolumeKind) -> tuple[str, ...]:
     for other in hood.siblings:
         if other.name == hood.me.name:
             continue
-        wanted = request_of(other, kind)
-        seen = _observed(other, kind) or {}
-        if (wanted.mode is Mode.SHARED and wanted.source_instance == hood.me.name) or (
-            seen.get("mode") == "shared" and (seen.get("source") or {}).get("instance") == hood.me.name
-        ):
+        wanted = volume_spec(other, kind).model_dump(mode="json")
+        if attached_to(hood.me.name, wanted) or attached_to(hood.me.name, _observed(other, kind)):
             found.add(other.name)
     return tuple(sorted(found))
 

@@ -278,6 +278,13 @@ def validate_sources(
         )
 
 
+def attached_to(owner: str, state: Mapping[str, Any] | None) -> bool:
+    """Whether a volume, as a spec or status entry (`{mode, source: {instance}}`), mounts `owner`'s pool."""
+    if not state:
+        return False
+    return bool(state.get("mode") == Mode.SHARED and (state.get("source") or {}).get("instance") == owner)
+
+
 def find_cycle(start: str, edges: Mapping[str, str | None]) -> list[str] | None:
     """Follow instance → source from `start`; the walked path up to the first repeat, or None.
 
