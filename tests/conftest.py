@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -31,4 +32,18 @@ def shared_schema(name: str) -> Path:
         pytest.skip(
             f"{path} is not there: clone the repo with ../shared beside it to validate against real schemas"
         )
+    return path
+
+
+def write_kubeconfig(path: Path, server: str, *, token: str) -> Path:
+    """A kubeconfig with one context pointing at a test API server (an emulator on 127.0.0.1)."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "emu",
+        "clusters": [{"name": "emu", "cluster": {"server": server.rstrip("/")}}],
+        "users": [{"name": "emu", "user": {"token": token}}],
+        "contexts": [{"name": "emu", "context": {"cluster": "emu", "user": "emu"}}],
+    }
+    path.write_text(yaml.safe_dump(config))
     return path

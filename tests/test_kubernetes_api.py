@@ -14,7 +14,7 @@ from pathlib import Path
 
 import kmock
 import pytest
-import yaml
+from conftest import write_kubeconfig
 from kubernetes import client
 
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
@@ -161,19 +161,7 @@ async def test_from_environment_falls_back_to_kubeconfig(
     emulator: kmock.KubernetesEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    kubeconfig = tmp_path / "config"
-    kubeconfig.write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "current-context": "emu",
-                "clusters": [{"name": "emu", "cluster": {"server": str(emulator.url).rstrip("/")}}],
-                "users": [{"name": "emu", "user": {"token": "t0ken"}}],
-                "contexts": [{"name": "emu", "context": {"cluster": "emu", "user": "emu"}}],
-            }
-        )
-    )
+    kubeconfig = write_kubeconfig(tmp_path / "config", str(emulator.url), token="t0ken")
     api = KubernetesAPI.from_environment(config_file=str(kubeconfig))
     try:
         assert await asyncio.to_thread(api.get, FOUNDRY_INSTANCE, NS, "ghost") is None

@@ -19,6 +19,7 @@ from typing import Any
 import kmock
 import pytest
 import yaml
+from conftest import write_kubeconfig
 
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, FOUNDRY_LICENSE, SECRET, Kind, kind_of
 
@@ -87,19 +88,7 @@ async def _run_pipeline(
     for folder in ("input", "output", "metadata"):
         (root / folder).mkdir(parents=True)
     (root / "input" / "object.yaml").write_text(yaml.safe_dump(instance))
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "current-context": "emu",
-                "clusters": [{"name": "emu", "cluster": {"server": str(emulator.url).rstrip("/")}}],
-                "users": [{"name": "emu", "user": {"token": "t0ken"}}],
-                "contexts": [{"name": "emu", "context": {"cluster": "emu", "user": "emu"}}],
-            }
-        )
-    )
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", str(emulator.url), token="t0ken")
     # A clean environment: no KUBERNETES_SERVICE_HOST, so the script falls back to KUBECONFIG.
     env = {
         "PATH": os.environ.get("PATH", ""),
