@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.conditions import condition
 from foundry_lib.errors import TransientError, UserError
 from foundry_lib.kube import Kind, KubeAPI, KubeObject
@@ -28,8 +29,8 @@ Decide = Callable[[KubeObject, KubeAPI, Mapping[str, str], datetime], Outcome]
 CONDITION = "Accepted"
 
 
-def run_workflow(decide: Decide, *, io: Any, kube: KubeAPI, kind: Kind, now: datetime) -> int:
-    """Run one workflow against Kratix files (`io`: KratixIO) and the API; return the exit code."""
+def run_workflow(decide: Decide, *, io: KratixIO, kube: KubeAPI, kind: Kind, now: datetime) -> int:
+    """Run one workflow against the Kratix files and the API; return the exit code."""
     obj = io.read_object()
     meta = obj.get("metadata") or {}
     namespace, name = str(meta.get("namespace") or "default"), str(meta.get("name") or "")
@@ -97,7 +98,9 @@ def replacing_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
     return patch
 
 
-def _publish(kube: KubeAPI, io: Any, kind: Kind, namespace: str, name: str, status: dict[str, Any]) -> None:
+def _publish(
+    kube: KubeAPI, io: KratixIO, kind: Kind, namespace: str, name: str, status: dict[str, Any]
+) -> None:
     """Best effort: the API may be what failed; never mask the original error."""
     if io.dry_run:
         return
@@ -113,7 +116,6 @@ def entrypoint(decide: Decide, kind: Kind, description: str) -> Callable[[], Non
     def main(argv: list[str] | None = None) -> None:
         parser = argparse.ArgumentParser(description=description, epilog=_EPILOG)
         parser.parse_args(argv)
-        from foundry_lib.adapters.kratix import KratixIO
         from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 
         io = KratixIO(Path(os.environ.get("KRATIX_ROOT", "/kratix")), os.environ)
