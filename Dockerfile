@@ -5,10 +5,11 @@
 FROM python:3.11-slim AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-# The build context is an allowlist (.dockerignore): pyproject.toml, README.md and the packages.
+# The build context is an allowlist (.dockerignore): pyproject.toml, constraints.txt, README.md and the
+# packages. Dependencies are the exact versions CI tested (constraints.txt).
 COPY . .
 # Our wheel plus wheels of its dependencies, so the runtime stage installs offline from /wheels.
-RUN pip wheel --wheel-dir /wheels .
+RUN pip wheel --constraint constraints.txt --wheel-dir /wheels .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

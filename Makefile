@@ -6,7 +6,7 @@ DEMO_STATE ?= .demo
 IMAGE ?= ghcr.io/foundry-platform/foundry-platform:0.1.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-all lint typecheck promises check-promises docs bench clean
+.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -15,11 +15,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,lint]'
 	touch $@
 
 install: $(VENV)/.installed ## Create .venv and install the package with test and lint tools
+
+constraints: $(VENV)/.installed ## Re-pin constraints.txt to what .venv has installed (after changing pyproject ranges)
+	@head -2 constraints.txt > constraints.txt.new
+	$(BIN)/python -m pip freeze --exclude-editable | grep -iv '^foundry-platform' >> constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 demo: $(VENV)/.installed ## Simulate Kratix over examples/ into a fresh .demo/ and show the result
 	rm -rf $(DEMO_STATE)

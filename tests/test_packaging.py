@@ -13,6 +13,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from foundry_lib.volumes import Script
 
@@ -20,7 +22,8 @@ REPO = Path(__file__).parents[1]
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 SCRIPTS = sorted(PYPROJECT["project"]["scripts"])
 PACKAGES = sorted(p.rstrip("*") for p in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"])
-BUILD_INPUTS = ["pyproject.toml", PYPROJECT["project"]["readme"], *PACKAGES]
+CONSTRAINTS = REPO / "constraints.txt"
+BUILD_INPUTS = ["pyproject.toml", "constraints.txt", PYPROJECT["project"]["readme"], *PACKAGES]
 PACKAGE_DATA = ["foundry_lib/data/releases.yaml", *(f"foundry_lib/data/{s.value}" for s in Script)]
 _TIMEOUT = 300
 
@@ -61,7 +64,9 @@ def venv_bin(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     created = _run([sys.executable, "-m", "venv", "--clear", venv], cwd=venv)
     if created.returncode != 0:
         pytest.skip(f"cannot create a virtualenv here (python3-venv missing?): {created.stderr.strip()}")
-    installed = _run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", wheel], cwd=venv)
+    installed = _run(
+        [venv / "bin" / "python", "-m", "pip", "install", "--quiet", "-c", CONSTRAINTS, wheel], cwd=venv
+    )
     assert installed.returncode == 0, f"installing the wheel failed:\n{installed.stdout}\n{installed.stderr}"
     return venv / "bin"
 
@@ -83,3 +88,30 @@ def test_console_script_starts_from_the_installed_wheel(venv_bin: Path, script: 
 def test_docker_build_context_admits_every_build_input(name: str) -> None:
     ignore = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
     assert ignore[ignore.index("*") :].count(f"!{name}") == 1, f".dockerignore must let in {name}"
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version.strip()
+    return pins
+
+
+DECLARED = [
+    *PYPROJECT["project"]["dependencies"],
+    *(dep for extra in PYPROJECT["project"]["optional-dependencies"].values() for dep in extra),
+]
+
+
+@pytest.mark.parametrize("requirement", DECLARED)
+def test_constraints_pin_every_declared_dependency_within_its_range(requirement: str) -> None:
+    """CI, `make install` and the Dockerfile install from constraints.txt: a range changed in
+    pyproject.toml without re-pinning (make constraints) would install something never tested."""
+    req = Requirement(requirement)
+    pinned = _pins().get(canonicalize_name(req.name))
+    assert pinned is not None, f"constraints.txt does not pin {req.name}: run make constraints"
+    assert req.specifier.contains(pinned, prereleases=True), (
+        f"constraints.txt pins {req.name}=={pinned} outside {req.specifier}: run make constraints"
+    )
