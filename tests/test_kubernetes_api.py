@@ -21,8 +21,8 @@ from foundry_lib.adapters.kubernetes_api import ApiRequestError, KubernetesAPI
 from foundry_lib.errors import (
     AlreadyExistsError,
     ConflictError,
-    FoundryError,
     ForbiddenError,
+    FoundryError,
     NotFoundError,
     TransientError,
 )

@@ -171,3 +171,32 @@ async def test_dry_run_renders_but_changes_nothing_in_the_api(
     assert run.read("metadata/status.yaml")["hostname"] == f"{INSTANCE}.dungeons.example.com"
     assert _requests(emulator, "get")  # it did read the license and instances
     assert (_requests(emulator, "post"), _requests(emulator, "patch")) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("code", "method", "reason", "says"),
+    [
+        (500, "get", "TransientError", "failed: HTTP 500"),
+        (409, "patch", "TransientError", "conflict, the object changed meanwhile"),
+        (403, "get", "PlatformMisconfigured", f"may not get foundrylicenses in namespace {NS}: grant it"),
+    ],
+    ids=["500", "409", "403"],
+)
+async def test_api_failures_requeue_with_a_message_and_no_output(
+    emulator: kmock.KubernetesEmulator, tmp_path: Path, code: int, method: str, reason: str, says: str
+) -> None:
+    _populate(emulator, _license(), _instance())
+    emulator[method] << code << {"kind": "Status", "code": code, "message": "refused"}
+    run = await _run_pipeline(emulator, tmp_path, _instance())
+
+    assert run.code == 0, run.stderr
+    assert run.files("output") == {}  # Kratix keeps the previous Work
+    assert run.read("metadata/workflow-control.yaml")["retryAfter"] == "15s"
+    status = run.read("metadata/status.yaml")
+    assert says in status["message"] and "next try in 15s" in status["message"]
+    assert [(c["type"], c["status"], c["reason"]) for c in status["conditions"]] == [
+        ("Accepted", "False", reason)
+    ]
+    assert status["retry"] == {"attempts": 1, "reason": reason}
+    status_path = _path(FOUNDRY_INSTANCE, INSTANCE) + "/status"
+    assert [r for r in _requests(emulator, "patch") if r.url.path == status_path] == []
