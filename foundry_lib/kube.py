@@ -61,7 +61,8 @@ class KubeAPI(Protocol):
     """The Kubernetes API calls the pipelines make, and nothing more.
 
     Errors: `NotFoundError` where the object must exist, `AlreadyExistsError` on create,
-    `TransientError` for anything the API or network did wrong.
+    `ConflictError` (a TransientError) when a write lost a race, `ForbiddenError` when RBAC refuses
+    the call, `TransientError` for anything else the API or network did wrong.
     """
 
     def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:

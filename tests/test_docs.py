@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import REPO
 
-from foundry_lib.volumes import TABLE, Move
 from foundry_lib.models.status import STATUS_MODELS
+from foundry_lib.volumes import TABLE, Move
 from foundry_platform.docs import status_keys_page, volume_modes_page
 
 
