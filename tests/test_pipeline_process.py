@@ -23,7 +23,8 @@ from conftest import write_kubeconfig
 
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, FOUNDRY_LICENSE, SECRET, Kind, kind_of
 
-SCRIPT = Path(sys.executable).parent / "foundry-instance-configure"
+SCRIPTS = Path(sys.executable).parent
+SCRIPT = SCRIPTS / "foundry-instance-configure"
 REPO = Path(__file__).resolve().parents[1]
 LICENSE_YAML = REPO / "examples" / "dungeons-guild" / "license.yaml"
 NS, INSTANCE, LICENSE = "tabletop", "campaign-alpha", "dungeons-guild"
@@ -83,7 +84,12 @@ def _populate(emulator: kmock.KubernetesEmulator, *objects: dict[str, Any]) -> N
 
 
 async def _run_pipeline(
-    emulator: kmock.KubernetesEmulator, tmp_path: Path, instance: dict[str, Any], **extra_env: str
+    emulator: kmock.KubernetesEmulator,
+    tmp_path: Path,
+    instance: dict[str, Any],
+    script: Path = SCRIPT,
+    action: str = "configure",
+    **extra_env: str,
 ) -> Run:
     root = tmp_path / "kratix"
     for folder in ("input", "output", "metadata"):
@@ -97,12 +103,12 @@ async def _run_pipeline(
         "HOME": str(tmp_path),
         "KUBECONFIG": str(kubeconfig),
         "KRATIX_ROOT": str(root),
-        "KRATIX_WORKFLOW_ACTION": "configure",
+        "KRATIX_WORKFLOW_ACTION": action,
         "FOUNDRY_NFS_SERVER": "nas.example.internal",  # the example license defaults to NFS storage
         **extra_env,
     }
     done = await asyncio.to_thread(
-        subprocess.run, [str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60, check=False
+        subprocess.run, [str(script)], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     return Run(done.returncode, done.stdout, done.stderr, root)
 
@@ -200,3 +206,26 @@ async def test_api_failures_requeue_with_a_message_and_no_output(
     assert status["retry"] == {"attempts": 1, "reason": reason}
     status_path = _path(FOUNDRY_INSTANCE, INSTANCE) + "/status"
     assert [r for r in _requests(emulator, "patch") if r.url.path == status_path] == []
+
+
+async def test_a_license_delete_waits_for_live_instances_only_and_never_suspends(
+    emulator: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    gone = _instance()
+    gone["metadata"] = {**gone["metadata"], "name": "old", "deletionTimestamp": "2026-11-28T19:00:00Z"}
+    lic = _license()
+    lic["metadata"] = {**lic["metadata"], "namespace": NS, "deletionTimestamp": "2026-11-28T19:00:00Z"}
+    _populate(emulator, lic, _instance(), gone)
+    delete = SCRIPTS / "foundry-license-delete"
+    waiting = await _run_pipeline(emulator, tmp_path / "first", lic, delete, "delete")
+
+    assert waiting.code == 0, waiting.stderr
+    assert waiting.read("metadata/workflow-control.yaml")["retryAfter"] == "15s"
+    assert f"still used by {INSTANCE}:" in waiting.read("metadata/status.yaml")["message"]
+
+    del emulator.objects[_key(FOUNDRY_INSTANCE), NS, INSTANCE]  # the live instance goes; "old" is going
+    done = await _run_pipeline(emulator, tmp_path / "again", lic, delete, "delete")
+    assert done.code == 0, done.stderr
+    assert not (done.root / "metadata" / "workflow-control.yaml").exists()
+    assert done.read("metadata/status.yaml")["message"] == "deleted: no instance uses this license"
+    assert _requests(emulator, "patch") == []
