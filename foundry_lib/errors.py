@@ -80,19 +80,20 @@ class ForbiddenError(FoundryError):
     `foundryinstances/status`), so the message says exactly which grant is missing.
     """
 
-    def __init__(self, verb: str, resource: str, namespace: str, *, status: int = 403) -> None:
+    def __init__(self, verb: str, resource: str, namespace: str | None, *, status: int = 403) -> None:
         self.verb = verb
         self.resource = resource
-        self.namespace = namespace
+        self.namespace = namespace  # None: a cluster-wide call
         self.status = status
+        where = f"in namespace {namespace}" if namespace else "across all namespaces"
         if status == 401:
             message = (
                 f"the Kubernetes API rejected the pipeline's credentials (HTTP 401) when it tried to {verb} "
-                f"{resource} in namespace {namespace}: check the pipeline's service account token"
+                f"{resource} {where}: check the pipeline's service account token"
             )
         else:
             message = (
-                f"the pipeline's service account may not {verb} {resource} in namespace {namespace}: "
+                f"the pipeline's service account may not {verb} {resource} {where}: "
                 "grant it in the Promise RBAC"
             )
         super().__init__(message)

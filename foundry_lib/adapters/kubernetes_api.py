@@ -133,7 +133,13 @@ class KubernetesAPI:
 
 
 def _api_error(
-    exc: ApiException, what: str, kind: Kind, namespace: str, method: str, collection: bool, subresource: str
+    exc: ApiException,
+    what: str,
+    kind: Kind,
+    namespace: str | None,
+    method: str,
+    collection: bool,
+    subresource: str,
 ) -> FoundryError:
     """The project's error for an HTTP error status (see the module docstring)."""
     code = int(exc.status or 0)
