@@ -36,6 +36,14 @@ def volume_modes_page() -> str:
     )
 
 
+def write_docs(root: Path) -> list[Path]:
+    root.mkdir(parents=True, exist_ok=True)
+    pages = {"volume-modes.md": volume_modes_page(), "status-keys.md": status_keys_page()}
+    for name, text in pages.items():
+        (root / name).write_text(text)
+    return [root / name for name in pages]
+
+
 _OWN_WAYS = {
     CONDITIONS: "status.yaml only, never through the API",
     "message": "status.yaml; an API patch of `message` alone before a failing exit",
@@ -72,14 +80,6 @@ def status_keys_page() -> str:
         + "\n\n".join(sections)
         + "\n"
     )
-
-
-def write_docs(root: Path) -> list[Path]:
-    root.mkdir(parents=True, exist_ok=True)
-    pages = {"volume-modes.md": volume_modes_page(), "status-keys.md": status_keys_page()}
-    for name, text in pages.items():
-        (root / name).write_text(text)
-    return [root / name for name in pages]
 
 
 if __name__ == "__main__":
