@@ -43,11 +43,9 @@ class UserError(FoundryError):
 
 
 class WaitError(FoundryError):
-    """The workflow cannot finish yet and must try again after `retry_after` (not the user's fault).
-
-    The runtime writes the message and an `Accepted`-style condition to status.yaml, asks Kratix for
-    `retryAfter` (growing with each attempt, bounded) and writes no output: the previous Work stays.
-    """
+    """Not an error in the request: something must happen first (a copy's source server must stop, a
+    pool peer must stop). The runtime publishes the message, renders nothing (the previous Work stays)
+    and asks Kratix to retry after `retry_after`."""
 
     def __init__(self, message: str, *, reason: str, retry_after: timedelta) -> None:
         super().__init__(message)
