@@ -53,13 +53,14 @@ KRATIX_CONDITIONS = frozenset(
 )
 
 
-def _owners(**by_writer: tuple[str, ...]) -> Mapping[str, Writer]:
+def _owners(by_writer: Mapping[Writer, tuple[str, ...]]) -> Mapping[str, Writer]:
+    """Key → writer, Kratix's keys included; a key listed twice fails at import (a table bug)."""
     owners: dict[str, Writer] = {key: Writer.KRATIX for key in _KRATIX_KEYS}
-    for writer_name, keys in by_writer.items():
+    for writer, keys in by_writer.items():
         for key in keys:
             if key in owners:
-                raise ValueError(f"status key {key!r} has two writers")  # caught at import: a table bug
-            owners[key] = Writer[writer_name.upper()]
+                raise ValueError(f"status key {key!r} has two writers")
+            owners[key] = writer
     return MappingProxyType(owners)
 
 
@@ -84,41 +85,45 @@ STATUS_MODELS: Mapping[str, StatusModel] = MappingProxyType(
             FOUNDRY_INSTANCE,
             Writer.INSTANCE_PIPELINE,
             _owners(
-                instance_pipeline=(
-                    "hostname",
-                    "url",
-                    "foundryVersion",
-                    "effective",
-                    "volumes",
-                    "replicas",
-                    "accepted",
-                    "retry",
-                    "message",
-                    CONDITIONS,
-                ),
-                license_pipeline=("isActive",),
-                monitor=("connectedPlayers", "lastPlayerActivity", "activeWorld", "foundry"),
+                {
+                    Writer.INSTANCE_PIPELINE: (
+                        "hostname",
+                        "url",
+                        "foundryVersion",
+                        "effective",
+                        "volumes",
+                        "replicas",
+                        "accepted",
+                        "retry",
+                        "message",
+                        CONDITIONS,
+                    ),
+                    Writer.LICENSE_PIPELINE: ("isActive",),
+                    Writer.MONITOR: ("connectedPlayers", "lastPlayerActivity", "activeWorld", "foundry"),
+                }
             ),
         ),
         FOUNDRY_LICENSE.kind: StatusModel(
             FOUNDRY_LICENSE,
             Writer.LICENSE_PIPELINE,
             _owners(
-                license_pipeline=(
-                    "activeInstance",
-                    "instances",
-                    "pendingSwitchover",
-                    "accepted",
-                    "retry",
-                    "message",
-                    CONDITIONS,
-                ),
+                {
+                    Writer.LICENSE_PIPELINE: (
+                        "activeInstance",
+                        "instances",
+                        "pendingSwitchover",
+                        "accepted",
+                        "retry",
+                        "message",
+                        CONDITIONS,
+                    ),
+                }
             ),
         ),
         FOUNDRY_ACTIVATION_REQUEST.kind: StatusModel(
             FOUNDRY_ACTIVATION_REQUEST,
             Writer.ACTIVATION_PIPELINE,
-            _owners(activation_pipeline=("phase", "retry", "message", CONDITIONS)),
+            _owners({Writer.ACTIVATION_PIPELINE: ("phase", "retry", "message", CONDITIONS)}),
         ),
     }
 )
