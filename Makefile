@@ -47,7 +47,7 @@ lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry
 promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the models
 	$(BIN)/foundry-platform promises --output promises --image $(IMAGE)
 
-docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram)
+docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram, status key table)
 	$(BIN)/python -m foundry_platform.docs docs
 
 bench: $(VENV)/.installed ## Run the benchmarks and print their figures

@@ -3,7 +3,8 @@
 Kratix removes the instance's Work once this workflow succeeds. Its claims carry prune-disabled
 annotations (kept per the platform's `pvcRetention`) and its NFS volumes use the Retain policy, so
 the data stays where status says it is. A pool this instance owns must outlive it while any other
-instance still mounts it: the workflow refuses (suspended, with their names) until they detach.
+instance still mounts it: the workflow waits (retryAfter, with their names) until they detach or
+are deleted themselves. Instances being deleted never block: a whole tenant deleted at once completes.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from foundry_lib.conditions import condition
-from foundry_lib.errors import UserError
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
+from foundry_lib.errors import WaitError
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, deleting
 from foundry_lib.outcome import Effect, Outcome, RequestReconcile
+from foundry_lib.retry import FIRST_DELAY
 from foundry_lib.volumes import VolumeKind, attached_to
 
 
@@ -26,7 +28,7 @@ class DeleteFacts:
     namespace: str
     license_name: str | None
     status: Mapping[str, Any]
-    others: Sequence[Mapping[str, Any]]  # raw FoundryInstance objects of the namespace, not deleting
+    others: Sequence[Mapping[str, Any]]  # raw FoundryInstance objects of the namespace
     retain_claims: bool
     now: datetime
 
@@ -44,14 +46,15 @@ def plan_instance_delete(facts: DeleteFacts) -> Outcome:
         str(other["metadata"]["name"]): kind
         for kind in VolumeKind
         for other in facts.others
-        if other["metadata"]["name"] != facts.name and _uses(other, kind, facts.name)
+        if other["metadata"]["name"] != facts.name and not deleting(other) and _uses(other, kind, facts.name)
     }
     if waiting:
         names = ", ".join(f"{n} ({k})" for n, k in sorted(waiting.items()))
-        raise UserError(
+        raise WaitError(
             f"cannot delete {facts.name!r} yet: other instances use its shared pools: {names}; detach them "
-            "(mode new or copied) first, this deletion resumes by itself when they do",
+            "(mode new or copied) or delete them, this deletion completes by itself when they do",
             reason="PoolInUse",
+            retry_after=FIRST_DELAY,
         )
     volumes = facts.status.get("volumes") or {}
     kept = "; ".join(f"{k} at {v.get('location')}" for k, v in sorted(volumes.items()) if isinstance(v, dict))

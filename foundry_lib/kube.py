@@ -51,11 +51,18 @@ def kind_of(obj: Mapping[str, Any]) -> Kind:
     raise KeyError(f"unknown kind {obj.get('apiVersion')}/{obj.get('kind')}")
 
 
+def deleting(obj: Mapping[str, Any]) -> bool:
+    """Marked for deletion: a finalizer keeps the object until its delete workflow succeeds. Such an
+    object never blocks another's deletion (a whole namespace is deleted at once)."""
+    return bool((obj.get("metadata") or {}).get("deletionTimestamp"))
+
+
 class KubeAPI(Protocol):
     """The Kubernetes API calls the pipelines make, and nothing more.
 
     Errors: `NotFoundError` where the object must exist, `AlreadyExistsError` on create,
-    `TransientError` for anything the API or network did wrong.
+    `ConflictError` (a TransientError) when a write lost a race, `ForbiddenError` when RBAC refuses
+    the call, `TransientError` for anything else the API or network did wrong.
     """
 
     def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:

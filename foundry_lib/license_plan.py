@@ -118,7 +118,6 @@ def plan_license(facts: LicenseFacts) -> Outcome:
     effects = _instance_effects(facts, routes)
     message = _message(note, routes)
     status: dict[str, Any] = {
-        "observedGeneration": lic.generation,
         "activeInstance": active or "",
         "instances": [_instance_status(r) for r in routes],
         "message": message,

@@ -62,7 +62,3 @@ class Outcome:
     control: WorkflowControl | None = None
     effects: tuple[Effect, ...] = ()
     publish_status: bool = False
-
-    @property
-    def rejected(self) -> bool:
-        return self.outputs is None

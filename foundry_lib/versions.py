@@ -98,11 +98,6 @@ class VersionDecision:
     changed: bool
     newer_available: Release | None
 
-    @property
-    def generation_upgrade(self) -> bool:
-        """Worth a warning: a new generation disables modules and can break systems."""
-        return self.previous is not None and int(self.previous.split(".")[0]) < self.resolved.generation
-
 
 def decide_version(
     requested: str,

@@ -22,9 +22,7 @@ def decide(obj: KubeObject, kube: KubeAPI, env: Mapping[str, str], now: datetime
         namespace=namespace,
         license_name=str(license_name) if license_name else None,
         status=obj.get("status") or {},
-        others=[
-            o for o in kube.list(FOUNDRY_INSTANCE, namespace) if not o["metadata"].get("deletionTimestamp")
-        ],
+        others=kube.list(FOUNDRY_INSTANCE, namespace),
         retain_claims=settings.pvc_retention == "retain",
         now=now,
     )

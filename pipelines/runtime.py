@@ -1,10 +1,19 @@
-"""The one place an error becomes status and exit code (STYLE §7, DESIGN rule 4).
+"""The one place an error becomes status and exit code (STYLE §7, DESIGN rules 2-4).
 
 - success: effects, then outputs, status.yaml and workflow control; exit 0.
-- UserError: publish the reason through the API (condition + message), write status.yaml and suspend;
-  no output is written, so Kratix keeps the previous Work applied; exit 0.
-- TransientError: publish the reason, exit 1 (Kratix retries; a failed container applies nothing).
-- anything else is a bug: publish a short message, print the traceback to the log, exit 1.
+- UserError in a configure workflow: status.yaml (message + condition) and suspend; no output, so
+  Kratix keeps the previous Work applied; exit 0 (Kratix applies status.yaml only after a zero exit:
+  its status writer is the Job's main container, after the pipeline's init containers succeed).
+- WaitError, and a UserError in a delete workflow: requeue (a suspended delete never resumes: a
+  deleted object's spec cannot change).
+- TransientError (5xx, timeouts, 409) and ForbiddenError (401/403, reason PlatformMisconfigured):
+  requeue too; fixing RBAC changes no spec, so suspending would strand the resource.
+- anything else is a bug: patch only `message` through the API (a failing container applies no
+  status.yaml), print the traceback to the log, exit 1.
+
+A requeue writes status.yaml (message, condition, attempt counter) and `retryAfter` with a bounded
+backoff, no output, exit 0. Every status write is checked against the status ownership table
+(foundry_lib.models.status): `conditions` never go through the API, and no writer writes another's keys.
 """
 
 from __future__ import annotations
@@ -14,19 +23,21 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.conditions import condition
-from foundry_lib.errors import TransientError, UserError
+from foundry_lib.errors import ForbiddenError, FoundryError, TransientError, UserError, WaitError
 from foundry_lib.kube import Kind, KubeAPI, KubeObject
-from foundry_lib.outcome import Outcome, WorkflowControl
+from foundry_lib.models.status import CONDITIONS, Writer, check_status_write, pipeline_writer
+from foundry_lib.outcome import Outcome, PatchStatus, WorkflowControl
+from foundry_lib.retry import FIRST_DELAY, requeue, reset
 from pipelines.effects import apply_effect
 
 Decide = Callable[[KubeObject, KubeAPI, Mapping[str, str], datetime], Outcome]
-CONDITION = "Accepted"
+BUG_MESSAGE = "internal error in the pipeline; the platform team can find the details in the pipeline logs"
 
 
 def run_workflow(decide: Decide, *, io: KratixIO, kube: KubeAPI, kind: Kind, now: datetime) -> int:
@@ -35,54 +46,82 @@ def run_workflow(decide: Decide, *, io: KratixIO, kube: KubeAPI, kind: Kind, now
     meta = obj.get("metadata") or {}
     namespace, name = str(meta.get("namespace") or "default"), str(meta.get("name") or "")
     label = f"{kind.kind} {namespace}/{name} {io.action}"
+    writer = pipeline_writer(kind)
+    deleting = io.action == "delete"
+    condition_type = "Deleted" if deleting else "Accepted"
+    previous: Mapping[str, Any] = obj.get("status") or {}
+
+    def wait(reason: str, message: str, first: timedelta = FIRST_DELAY, *, failed: bool = False) -> int:
+        again = requeue(
+            previous, condition_type=condition_type, reason=reason, message=message, first=first, now=now
+        )
+        check_status_write(kind, writer, again.status, via_api=False)
+        io.write_status(again.status)
+        io.write_control(again.control)
+        print(f"{label}: {again.status['message']}", file=sys.stderr if failed else sys.stdout)
+        return 0
+
     try:
         outcome = decide(obj, kube, io.env, now)
+        status = reset(outcome.status, previous)
+        _check_outcome(kind, writer, outcome, status)
         if not io.dry_run:
             if outcome.publish_status:  # before effects: whoever they wake up reads the new status
-                patch = replacing_patch(obj.get("status") or {}, outcome.status)
-                kube.merge_patch_status(kind, namespace, name, patch)
+                published = {k: v for k, v in status.items() if k != CONDITIONS}
+                kube.merge_patch_status(kind, namespace, name, replacing_patch(previous, published))
             for effect in outcome.effects:
                 apply_effect(kube, effect)
         if outcome.outputs is not None:
             io.write_outputs(outcome.outputs)
-        io.write_status(outcome.status)
+        io.write_status(status)
         if outcome.control is not None:
             io.write_control(outcome.control)
-        print(f"{label}: {outcome.status.get('message', 'done')}")
+        print(f"{label}: {status.get('message', 'done')}")
         return 0
+    except WaitError as err:
+        return wait(err.reason, err.message, err.retry_after)
     except UserError as err:
-        status = {
+        _nudge(kube, io, err)
+        if deleting:
+            return wait(err.reason, err.message)
+        refused = {
             "message": err.message,
-            "conditions": [condition(CONDITION, False, err.reason, err.message, now)],
+            CONDITIONS: [condition(condition_type, False, err.reason, err.message, now)],
         }
-        _publish(kube, io, kind, namespace, name, status)
-        if not io.dry_run:
-            for nudge in err.nudges:
-                apply_effect(kube, nudge)
-        io.write_status(status)
+        check_status_write(kind, writer, refused, via_api=False)
+        io.write_status(refused)
         io.write_control(WorkflowControl(suspend=True, message=err.message))
         print(f"{label}: refused: {err.message}")
         return 0
+    except ForbiddenError as err:
+        return wait("PlatformMisconfigured", err.message, failed=True)
     except TransientError as err:
-        message = f"temporary failure, will retry: {err}"
-        status = {
-            "message": message,
-            "conditions": [condition(CONDITION, False, "TransientError", message, now)],
-        }
-        _publish(kube, io, kind, namespace, name, status)
-        print(f"{label}: {message}", file=sys.stderr)
-        return 1
+        return wait("TransientError", f"temporary failure, will retry: {err}", failed=True)
     except Exception:
-        message = (
-            "internal error in the pipeline; the platform team can find the details in the pipeline logs"
-        )
-        status = {
-            "message": message,
-            "conditions": [condition(CONDITION, False, "InternalError", message, now)],
-        }
-        _publish(kube, io, kind, namespace, name, status)
+        _publish_message(kube, io, kind, namespace, name, BUG_MESSAGE)
         traceback.print_exc()
         return 1
+
+
+def _check_outcome(kind: Kind, writer: Writer, outcome: Outcome, status: Mapping[str, Any]) -> None:
+    """Every status write of a successful run, against the ownership table (a violation is a bug)."""
+    check_status_write(kind, writer, status, via_api=False)
+    if outcome.publish_status:
+        check_status_write(kind, writer, {k: v for k, v in status.items() if k != CONDITIONS}, via_api=True)
+    for effect in outcome.effects:
+        if isinstance(effect, PatchStatus):
+            check_status_write(effect.kind, writer, effect.status, via_api=True)
+
+
+def _nudge(kube: KubeAPI, io: KratixIO, err: UserError) -> None:
+    """A refusal's safe re-run requests; best effort, the refusal stands either way."""
+    if io.dry_run:
+        return
+    for nudge in err.nudges:
+        try:
+            apply_effect(kube, nudge)
+        except FoundryError as failed:
+            print(f"could not ask {nudge.kind.kind} {nudge.name} to re-run: {failed}", file=sys.stderr)
 
 
 def replacing_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
@@ -98,14 +137,15 @@ def replacing_patch(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str,
     return patch
 
 
-def _publish(
-    kube: KubeAPI, io: KratixIO, kind: Kind, namespace: str, name: str, status: dict[str, Any]
+def _publish_message(
+    kube: KubeAPI, io: KratixIO, kind: Kind, namespace: str, name: str, message: str
 ) -> None:
-    """Best effort: the API may be what failed; never mask the original error."""
+    """Before a failing exit (no status.yaml applies): `message` alone, never `conditions`.
+    Best effort: the API may be what failed; never mask the original error."""
     if io.dry_run:
         return
     try:
-        kube.merge_patch_status(kind, namespace, name, status)
+        kube.merge_patch_status(kind, namespace, name, {"message": message})
     except Exception as err:
         print(f"could not publish status: {err}", file=sys.stderr)
 

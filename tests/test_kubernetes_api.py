@@ -17,8 +17,15 @@ import pytest
 from conftest import write_kubeconfig
 from kubernetes import client
 
-from foundry_lib.adapters.kubernetes_api import KubernetesAPI
-from foundry_lib.errors import AlreadyExistsError, NotFoundError, TransientError
+from foundry_lib.adapters.kubernetes_api import ApiRequestError, KubernetesAPI
+from foundry_lib.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    ForbiddenError,
+    FoundryError,
+    NotFoundError,
+    TransientError,
+)
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, SECRET, Kind
 
 NS = "foundry-games"
@@ -141,6 +148,57 @@ async def test_server_error_is_transient_and_hides_bodies(
     assert f"{expected} failed: HTTP 500" in str(caught.value)
     assert SECRET_VALUE not in str(caught.value)
     assert SECRET_DATA["adminKey"] not in str(caught.value)
+
+
+def _list_instances(api: KubernetesAPI) -> object:
+    return api.list(FOUNDRY_INSTANCE, NS)
+
+
+def _patch_status(api: KubernetesAPI) -> object:
+    return api.merge_patch_status(FOUNDRY_INSTANCE, NS, "creds", {"message": "x"})
+
+
+def _patch_secret(api: KubernetesAPI) -> object:
+    return api.merge_patch(SECRET, NS, "creds", {"metadata": {"labels": {"a": "b"}}})
+
+
+@pytest.mark.parametrize(
+    ("code", "call", "error", "says"),
+    [
+        (409, _patch_secret, ConflictError, f"merge-patch Secret {NS}/creds: conflict"),
+        (429, _list_instances, TransientError, "HTTP 429"),
+        (503, _patch_status, TransientError, "HTTP 503"),
+        (403, _list_instances, ForbiddenError, f"may not list foundryinstances in namespace {NS}"),
+        (403, _patch_status, ForbiddenError, f"may not patch foundryinstances/status in namespace {NS}"),
+        (403, _patch_secret, ForbiddenError, f"may not patch secrets in namespace {NS}: grant it"),
+        (401, _list_instances, ForbiddenError, "rejected the pipeline's credentials (HTTP 401)"),
+        (422, _patch_secret, ApiRequestError, "refused: HTTP 422"),
+    ],
+    ids=["409-conflict", "429", "503", "403-list", "403-status", "403-patch", "401", "422-is-a-bug"],
+)
+async def test_error_statuses_map_to_what_the_runtime_does_about_them(
+    api: KubernetesAPI,
+    emulator: kmock.KubernetesEmulator,
+    code: int,
+    call: Callable[[KubernetesAPI], object],
+    error: type[FoundryError],
+    says: str,
+) -> None:
+    emulator.objects["v1/secrets", NS, "creds"] = _body(SECRET, "creds", {})
+    emulator.objects["foundry.platform/v1alpha1/foundryinstances", NS, "creds"] = _body(
+        FOUNDRY_INSTANCE, "creds", {}
+    )
+    (
+        emulator["get" if call is _list_instances else "patch"]
+        << code
+        << {"kind": "Status", "code": code, "message": f"no {SECRET_VALUE}"}
+    )
+    with pytest.raises(error) as caught:
+        await asyncio.to_thread(call, api)
+    assert type(caught.value) is error and says in str(caught.value)
+    assert SECRET_VALUE not in str(caught.value)
+    if isinstance(caught.value, ForbiddenError):
+        assert caught.value.status == code and caught.value.namespace == NS
 
 
 def test_unreachable_server_is_transient() -> None:

@@ -2,7 +2,7 @@
 
 The simulator runs realistic flows (examples, copies, pools, refusals, deletions) with every API call
 recorded per workflow; the recorded calls must be granted, and every grant must be used (a pipeline's
-own status patch is always granted: that is how refusals and failures are published).
+own status patch is always granted: that is how a failing run publishes its `message`).
 """
 
 from __future__ import annotations

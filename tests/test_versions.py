@@ -270,7 +270,6 @@ LATEST_FROM_13_345 = {AutoUpdate.NONE: "13.345", AutoUpdate.BUILD: "13.351", Aut
 def test_every_auto_update_mode_is_decided_for_latest(auto: AutoUpdate) -> None:
     decision = decide_version("latest", CATALOG, observed="13.345", auto_update=auto)
     assert decision.resolved.version == LATEST_FROM_13_345[auto]
-    assert decision.generation_upgrade is (auto is AutoUpdate.GENERATION)
 
 
 def test_default_image_repository_is_ghcr() -> None:

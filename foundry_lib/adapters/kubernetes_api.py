@@ -3,7 +3,12 @@
 Every call goes through `ApiClient.call_api` with an explicit path and Content-Type, because the
 generated typed APIs pick the patch flavour themselves (CoreV1Api sends a dict as
 strategic-merge-patch, which custom resources reject). Errors become the project's error tree;
-messages name the verb, kind, object and HTTP status, never a request or response body.
+messages name the verb, kind, object and HTTP status, never a request or response body:
+
+- 404 NotFoundError; 409 on create AlreadyExistsError, else ConflictError (retry);
+- 401/403 ForbiddenError naming the RBAC verb and resource (the platform's grant is missing);
+- 429, 5xx, timeouts and lost connections TransientError (retry);
+- any other status is a request this code should not have sent: ApiRequestError (a bug).
 """
 
 from __future__ import annotations
@@ -15,10 +20,22 @@ import urllib3
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from foundry_lib.errors import AlreadyExistsError, NotFoundError, TransientError
+from foundry_lib.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    ForbiddenError,
+    FoundryError,
+    NotFoundError,
+    TransientError,
+)
 from foundry_lib.kube import Kind, KubeObject
 
 MERGE_PATCH = "application/merge-patch+json"
+_RBAC_VERBS = {"POST": "create", "PATCH": "patch"}
+
+
+class ApiRequestError(FoundryError):
+    """The API refused a request as malformed or invalid (400, 422, ...): a bug in this code."""
 
 
 class KubernetesAPI:
@@ -107,15 +124,39 @@ class KubernetesAPI:
                 _request_timeout=self._timeout,
             )
         except ApiException as exc:
-            status = f"HTTP {exc.status} {exc.reason or ''}".rstrip()
-            if exc.status == 404:
-                raise NotFoundError(f"Kubernetes API: {what}: not found ({status})") from exc
-            if exc.status == 409 and verb == "create":
-                raise AlreadyExistsError(f"Kubernetes API: {what}: already exists ({status})") from exc
-            raise TransientError(f"Kubernetes API: {what} failed: {status}") from exc
+            raise _api_error(
+                exc, what, kind, namespace, method, collection or name is None, subresource
+            ) from exc
         except urllib3.exceptions.HTTPError as exc:
             raise TransientError(f"Kubernetes API: {what} failed: {type(exc).__name__}, no response") from exc
         return cast(KubeObject, result)
+
+
+def _api_error(
+    exc: ApiException,
+    what: str,
+    kind: Kind,
+    namespace: str | None,
+    method: str,
+    collection: bool,
+    subresource: str,
+) -> FoundryError:
+    """The project's error for an HTTP error status (see the module docstring)."""
+    code = int(exc.status or 0)
+    status = f"HTTP {code} {exc.reason or ''}".rstrip()
+    if code == 404:
+        return NotFoundError(f"Kubernetes API: {what}: not found ({status})")
+    if code == 409:
+        if method == "POST":
+            return AlreadyExistsError(f"Kubernetes API: {what}: already exists ({status})")
+        return ConflictError(f"Kubernetes API: {what}: conflict, the object changed meanwhile ({status})")
+    if code in (401, 403):
+        verb = _RBAC_VERBS.get(method, "list" if collection else "get")
+        resource = kind.plural + (f"/{subresource}" if subresource else "")
+        return ForbiddenError(verb, resource, namespace, status=code)
+    if code == 429 or code >= 500 or code == 0:
+        return TransientError(f"Kubernetes API: {what} failed: {status}")
+    return ApiRequestError(f"Kubernetes API: {what} refused: {status}")
 
 
 def _path(kind: Kind, namespace: str, name: str | None, subresource: str) -> tuple[str, dict[str, str]]:
