@@ -106,6 +106,20 @@ def _license_nudge(
     return (RequestReconcile(FOUNDRY_LICENSE, facts.instance.namespace, license_req.name),)
 
 
+def _require_release_source(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec]) -> None:
+    """The image downloads Foundry on every new container and exits 1 when it cannot (crash loop)."""
+    if license_req.spec.credentials_secret_ref is None and facts.settings.release_cache_claim is None:
+        raise UserError(
+            f"no release source: the Foundry image contains no Foundry release and installs it on every "
+            f"start, from the foundryvtt.com account or from the platform's release cache, and neither is "
+            f"configured. Set spec.credentialsSecretRef on FoundryLicense {license_req.name!r} (a Secret "
+            "with keys username and password), or ask the platform team to provide a release cache "
+            "(Promise pipeline env FOUNDRY_RELEASE_CACHE_CLAIM)",
+            reason="NoReleaseSource",
+            field="spec.licenseRef.name",
+        )
+
+
 def _version(facts: InstanceFacts, eff: EffectiveSpec, license_spec: FoundryLicenseSpec) -> VersionDecision:
     observed = (facts.instance.status.get("foundryVersion") or {}).get("resolved")
     return decide_version(
@@ -183,6 +197,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     license_req = _require_license(facts)
     lic = license_req.spec
     _check_limit(facts, license_req)
+    _require_release_source(facts, license_req)
     eff = effective_spec(inst.spec, lic, facts.settings)
     contexts = _contexts(facts, lic)
     ctx = contexts[inst.name]
@@ -245,6 +260,9 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         volumes=storage.volumes,
         mounts=storage.mounts,
         init_containers=storage.init_containers,
+        release_cache_claim=facts.settings.release_cache_claim,
+        timezone=facts.settings.timezone,
+        world=inst.spec.world,
     )
     url = url_of(hostname, eff.proxy_ssl.value, eff.proxy_port.value)
     outputs = {
