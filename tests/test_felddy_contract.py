@@ -123,8 +123,10 @@ def assert_entrypoint_can_install_and_start(pod: dict[str, Any], version: str, *
     assert set(foundry["livenessProbe"]) >= {"tcpSocket"}
     probe = foundry["startupProbe"]
     assert probe["periodSeconds"] * probe["failureThreshold"] >= 15 * 60
-    assert "ephemeral-storage" in foundry["resources"]["requests"]
-    assert "ephemeral-storage" in foundry["resources"]["limits"]
+    for container in [*pod["containers"], *pod["initContainers"]]:  # the image's layer and logs are local
+        assert {"ephemeral-storage"} <= set(container["resources"]["requests"]) & set(
+            container["resources"]["limits"]
+        )
 
 
 CONTRACT = [
@@ -213,8 +215,11 @@ def _shell(name: str, tmp_path: Path) -> list[str]:
     return [busybox, "sh"]
 
 
+@pytest.mark.parametrize("node", ["node", "/usr/local/bin/node"])  # older and newer launchers' exec
 @pytest.mark.parametrize("shell", ["sh", "bash", "busybox"])
-def test_the_pre_stop_hook_stops_foundry_and_waits_until_it_has_exited(shell: str, tmp_path: Path) -> None:
+def test_the_pre_stop_hook_stops_foundry_and_waits_until_it_has_exited(
+    shell: str, node: str, tmp_path: Path
+) -> None:
     argv = _shell(shell, tmp_path)
     env = None
     if shell == "busybox":
@@ -226,7 +231,7 @@ def test_the_pre_stop_hook_stops_foundry_and_waits_until_it_has_exited(shell: st
     (tmp_path / "resources/app").mkdir(parents=True)
     (tmp_path / "resources/app/main.mjs").write_text(FAKE_FOUNDRY)
     foundry = subprocess.Popen(
-        ["node", "resources/app/main.mjs", "--port=30000", f"--dataPath={tmp_path}"],
+        [node, "resources/app/main.mjs", "--port=30000", f"--dataPath={tmp_path}"],
         executable=sys.executable,
         cwd=tmp_path,
     )

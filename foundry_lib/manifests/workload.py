@@ -37,12 +37,13 @@ EPHEMERAL_REQUEST = "1Gi"
 EPHEMERAL_LIMIT = "3Gi"
 
 # POSIX sh for busybox (root-era images) and bash/dash (rootless images): no pgrep in either. Foundry
-# is the process whose command line is `node … resources/app/main…` (the launcher execs it by name).
+# is the process whose command line is `node resources/app/main…` (older launchers exec `node`, newer
+# ones `/usr/local/bin/node`).
 STOP_FOUNDRY = f"""\
 for proc in /proc/[0-9]*; do
   cmd=$(tr '\\0' ' ' 2>/dev/null < "$proc/cmdline") || continue
   case "$cmd" in
-    node\\ *resources/app/main*) pid=${{proc#/proc/}} ;;
+    node\\ *resources/app/main* | */node\\ *resources/app/main*) pid=${{proc#/proc/}} ;;
     *) continue ;;
   esac
   kill -TERM "$pid" 2>/dev/null || continue
