@@ -120,6 +120,14 @@ def _require_release_source(facts: InstanceFacts, license_req: Request[FoundryLi
         )
 
 
+def _release_source(lic: FoundryLicenseSpec, settings: PlatformSettings) -> dict[str, str]:
+    """Shown in status.effective: where this instance's Foundry install comes from."""
+    if lic.credentials_secret_ref is None:
+        return {"value": f"release cache {settings.release_cache_claim}", "from": "platform"}
+    cache = f" (release cache {settings.release_cache_claim})" if settings.release_cache_claim else ""
+    return {"value": f"account in Secret {lic.credentials_secret_ref.name}{cache}", "from": "license"}
+
+
 def _version(facts: InstanceFacts, eff: EffectiveSpec, license_spec: FoundryLicenseSpec) -> VersionDecision:
     observed = (facts.instance.status.get("foundryVersion") or {}).get("resolved")
     return decide_version(
@@ -296,7 +304,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         "hostname": hostname,
         "url": url,
         "foundryVersion": version_status,
-        "effective": eff.to_status(),
+        "effective": eff.to_status() | {"releaseSource": _release_source(lic, facts.settings)},
         "volumes": {str(plan.kind): plan.status for plan in plans},
         "message": message,
         "conditions": conditions,
