@@ -36,6 +36,7 @@ from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.names import admin_secret_name
 from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
+from foundry_lib.release_source import release_source, require_release_source
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.versions import ALLOW_DOWNGRADE_ANNOTATION, VersionDecision, decide_version
 from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, stamp
@@ -104,28 +105,6 @@ def _license_nudge(
     if facts.instance.name in listed:
         return ()
     return (RequestReconcile(FOUNDRY_LICENSE, facts.instance.namespace, license_req.name),)
-
-
-def _require_release_source(facts: InstanceFacts, license_req: Request[FoundryLicenseSpec]) -> None:
-    """The image downloads Foundry on every new container and exits 1 when it cannot (crash loop)."""
-    if license_req.spec.credentials_secret_ref is None and facts.settings.release_cache_claim is None:
-        raise UserError(
-            f"no release source: the Foundry image contains no Foundry release and installs it on every "
-            f"start, from the foundryvtt.com account or from the platform's release cache, and neither is "
-            f"configured. Set spec.credentialsSecretRef on FoundryLicense {license_req.name!r} (a Secret "
-            "with keys username and password), or ask the platform team to provide a release cache "
-            "(Promise pipeline env FOUNDRY_RELEASE_CACHE_CLAIM)",
-            reason="NoReleaseSource",
-            field="spec.licenseRef.name",
-        )
-
-
-def _release_source(lic: FoundryLicenseSpec, settings: PlatformSettings) -> dict[str, str]:
-    """Shown in status.effective: where this instance's Foundry install comes from."""
-    if lic.credentials_secret_ref is None:
-        return {"value": f"release cache {settings.release_cache_claim}", "from": "platform"}
-    cache = f" (release cache {settings.release_cache_claim})" if settings.release_cache_claim else ""
-    return {"value": f"account in Secret {lic.credentials_secret_ref.name}{cache}", "from": "license"}
 
 
 def _version(facts: InstanceFacts, eff: EffectiveSpec, license_spec: FoundryLicenseSpec) -> VersionDecision:
@@ -205,7 +184,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     license_req = _require_license(facts)
     lic = license_req.spec
     _check_limit(facts, license_req)
-    _require_release_source(facts, license_req)
+    require_release_source(license_req, facts.settings)
     eff = effective_spec(inst.spec, lic, facts.settings)
     contexts = _contexts(facts, lic)
     ctx = contexts[inst.name]
@@ -304,7 +283,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         "hostname": hostname,
         "url": url,
         "foundryVersion": version_status,
-        "effective": eff.to_status() | {"releaseSource": _release_source(lic, facts.settings)},
+        "effective": eff.to_status() | {"releaseSource": release_source(lic, facts.settings)},
         "volumes": {str(plan.kind): plan.status for plan in plans},
         "message": message,
         "conditions": conditions,
