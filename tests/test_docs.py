@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from conftest import REPO
 
+from foundry_lib.manifests.workload import EPHEMERAL_LIMIT, EPHEMERAL_REQUEST, STOP_WAIT_SECONDS
+from foundry_lib.manifests.workload import TERMINATION_GRACE_SECONDS as GRACE
+from foundry_lib.settings import PlatformSettings, env_key
 from foundry_lib.volumes import TABLE, Move
 from foundry_platform.docs import volume_modes_page
 
@@ -17,3 +20,20 @@ def test_every_allowed_transition_is_an_edge_of_the_diagram() -> None:
     for (frm, to), move in TABLE.items():
         if move is not Move.REFUSE:
             assert f"{frm or '[*]'} --> {to}" in page
+
+
+def test_the_runtime_page_states_the_values_the_code_renders() -> None:
+    page = (REPO / "docs" / "foundry-runtime.md").read_text()
+    facts = [
+        f"terminationGracePeriodSeconds: {GRACE}",
+        f"waits up to {STOP_WAIT_SECONDS} s",
+        f"request {EPHEMERAL_REQUEST}, limit {EPHEMERAL_LIMIT}",
+        f"default {PlatformSettings().config_volume_size}",
+        "NoReleaseSource",
+        "UnsupportedVersion",
+        *(
+            env_key(f)
+            for f in ("release_cache_claim", "route_request_timeout", "gateway_section", "timezone")
+        ),
+    ]
+    assert [fact for fact in facts if fact not in page] == []
