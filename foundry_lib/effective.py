@@ -77,13 +77,15 @@ def effective_spec(
     spec: FoundryInstanceSpec, license_spec: FoundryLicenseSpec, settings: PlatformSettings
 ) -> EffectiveSpec:
     defaults = license_spec.defaults
+    proxy_ssl = _pick(spec.proxy_ssl, defaults.proxy_ssl, True)
     res, dres = spec.resources, defaults.resources
     sto, dsto = spec.storage, defaults.storage
     return EffectiveSpec(
         foundry_version=_pick(spec.foundry_version, defaults.foundry_version, "latest"),
         auto_update=_pick(spec.auto_update, defaults.auto_update, AutoUpdate.NONE),
-        proxy_ssl=_pick(spec.proxy_ssl, defaults.proxy_ssl, True),
-        proxy_port=_pick(spec.proxy_port, None, 443),
+        proxy_ssl=proxy_ssl,
+        # Foundry writes this port into invitation links: the gateway's, from the scheme players use.
+        proxy_port=_pick(spec.proxy_port, None, 443 if proxy_ssl.value else 80),
         cpu=_pick(res.cpu if res else None, dres.cpu if dres else None, settings.default_cpu),
         memory=_pick(res.memory if res else None, dres.memory if dres else None, settings.default_memory),
         storage_backend=_pick(

@@ -36,6 +36,7 @@ from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.names import admin_secret_name
 from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
+from foundry_lib.release_source import release_source, require_release_source
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.versions import ALLOW_DOWNGRADE_ANNOTATION, VersionDecision, decide_version
 from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, stamp
@@ -183,6 +184,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     license_req = _require_license(facts)
     lic = license_req.spec
     _check_limit(facts, license_req)
+    require_release_source(license_req, facts.settings)
     eff = effective_spec(inst.spec, lic, facts.settings)
     contexts = _contexts(facts, lic)
     ctx = contexts[inst.name]
@@ -245,6 +247,9 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         volumes=storage.volumes,
         mounts=storage.mounts,
         init_containers=storage.init_containers,
+        release_cache_claim=facts.settings.release_cache_claim,
+        timezone=facts.settings.timezone,
+        world=inst.spec.world,
     )
     url = url_of(hostname, eff.proxy_ssl.value, eff.proxy_port.value)
     outputs = {
@@ -278,7 +283,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
         "hostname": hostname,
         "url": url,
         "foundryVersion": version_status,
-        "effective": eff.to_status(),
+        "effective": eff.to_status() | {"releaseSource": release_source(lic, facts.settings)},
         "volumes": {str(plan.kind): plan.status for plan in plans},
         "message": message,
         "conditions": conditions,

@@ -93,7 +93,12 @@ def plan_license(facts: LicenseFacts) -> Outcome:
     admitted_names = admitted(facts.instances, limit)
     active, note = _active(facts, admitted_names)
     routes = _routes(facts, active, admitted_names)
-    gateway = Gateway(settings.gateway_name, settings.gateway_namespace, settings.gateway_section)
+    gateway = Gateway(
+        settings.gateway_name,
+        settings.gateway_namespace,
+        settings.gateway_section,
+        settings.route_request_timeout,
+    )
     standby = StandbyService(
         settings.standby_service_name, settings.standby_service_namespace, settings.standby_service_port
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from foundry_lib.errors import UserError
 from foundry_lib.models.common import (
@@ -23,6 +23,10 @@ from foundry_lib.models.common import (
 )
 
 ENV_PREFIX = "FOUNDRY_"
+# Gateway API Duration (GEP-2257), exactly the pattern of HTTPRoute `rules[].timeouts`; "0s" = none.
+GatewayDuration = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")]
+# A tz database name such as "UTC" or "Europe/Berlin" (the image ships tzdata; Foundry reads TZ).
+Timezone = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")]
 
 
 class PlatformSettings(BaseModel):
@@ -38,7 +42,7 @@ class PlatformSettings(BaseModel):
     csi_clone: bool = False
     nfs_server: str | None = None
     nfs_instance_root: AbsolutePath = "/srv/foundry/instances"
-    config_volume_size: StorageQuantity = "1Gi"
+    config_volume_size: StorageQuantity = "5Gi"
     plugins_volume_size: StorageQuantity = "5Gi"
     worlds_volume_size: StorageQuantity = "10Gi"
     default_cpu: CpuQuantity = "500m"
@@ -46,7 +50,10 @@ class PlatformSettings(BaseModel):
     memory_limit_factor: Annotated[int, Field(ge=1, le=8)] = 2
     gateway_name: DNSSubdomain = "foundry-gateway"
     gateway_namespace: DNSLabel = "foundry-system"
-    gateway_section: DNSLabel | None = None
+    gateway_section: DNSSubdomain | None = None
+    route_request_timeout: GatewayDuration | None = None
+    release_cache_claim: DNSSubdomain | None = None
+    timezone: Timezone = "UTC"
     standby_service_name: DNSLabel = "foundry-standby"
     standby_service_namespace: DNSLabel = "foundry-system"
     standby_service_port: Annotated[int, Field(ge=1, le=65535)] = 8080

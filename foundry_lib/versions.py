@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from foundry_lib.catalog import Catalog, Release
 from foundry_lib.errors import UserError
+from foundry_lib.images import runtime_of
 from foundry_lib.models.common import AutoUpdate
 
 DEFAULT_IMAGE_REPOSITORY = "ghcr.io/felddy/foundryvtt"
@@ -89,7 +90,8 @@ def parse_selector(text: str, field: str = FIELD) -> Selector:
 
 @dataclasses.dataclass(frozen=True)
 class VersionDecision:
-    """What to run. `previous` is the observed version when this run changes it, else None."""
+    """What to run. `previous` is the observed version when this run changes it, else None.
+    `image` runs `resolved`: its own image, or a newer rootless one installing it (FOUNDRY_VERSION)."""
 
     requested: str
     resolved: Release
@@ -136,6 +138,11 @@ def decide_version(
     if allow and not _admitted(allow, resolved):
         raise _not_allowed(requested, resolved.version, allowed, running)
 
+    runtime = runtime_of(resolved, catalog)
+    if runtime.host is None:
+        raise _cannot_run(requested, resolved, catalog, runtime.reason, running)
+    host = resolved if runtime.host.key == resolved.key else runtime.host
+
     better = [
         r for r in catalog.stable() if r.key > resolved.key and selector.admits(r) and _admitted(allow, r)
     ]
@@ -143,7 +150,7 @@ def decide_version(
     return VersionDecision(
         requested=requested.strip(),
         resolved=resolved,
-        image=f"{image_repository}:{resolved.image_tag}",
+        image=f"{image_repository}:{host.image_tag}",
         previous=_version(current) if changed and current is not None else None,
         changed=changed,
         newer_available=better[-1] if better else None,
@@ -256,6 +263,18 @@ def _downgrade(requested: str, resolved: Release, current: tuple[int, int], cata
         f"to restore a snapshot taken under {resolved.version}, set the annotation "
         f'{ALLOW_DOWNGRADE_ANNOTATION}: "{resolved.version}".{unknown}',
         reason="VersionDowngrade",
+        field=FIELD,
+    )
+
+
+def _cannot_run(requested: str, resolved: Release, catalog: Catalog, why: str, running: str) -> UserError:
+    runnable = [r for r in catalog.stable() if runtime_of(r, catalog).runs]
+    oldest = min((r.generation for r in runnable), default=None)
+    hint = f"Ask for {oldest}.x or newer" if oldest is not None else "Ask for a newer release"
+    return UserError(
+        f"{FIELD} {requested.strip()!r} resolves to Foundry {resolved.version}, which cannot run on this "
+        f"platform: {why}. {hint} (Foundry migrates worlds forward on first start). {running}",
+        reason="UnsupportedVersion",
         field=FIELD,
     )
 

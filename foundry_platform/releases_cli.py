@@ -17,6 +17,7 @@ from foundry_lib.adapters.catalog_files import load_catalog
 from foundry_lib.adapters.registry import DEFAULT_REGISTRY, DEFAULT_REPOSITORY, list_tags
 from foundry_lib.catalog import Catalog, Channel, Release, refresh_catalog
 from foundry_lib.errors import TransientError, UserError
+from foundry_lib.images import runtime_of
 
 _SHOWN_IGNORED = 20
 
@@ -63,27 +64,43 @@ def releases_main(argv: Sequence[str]) -> int:
 
 
 def _list(args: argparse.Namespace, out: TextIO) -> int:
+    catalog = load_catalog(args.catalog_overlay)
     releases = [
         r
-        for r in load_catalog(args.catalog_overlay)
+        for r in catalog
         if (args.generation is None or r.generation == args.generation)
         and (args.channel is None or r.channel == args.channel)
     ]
-    out.write(format_table(releases))
+    out.write(format_table(releases, catalog))
     return 0
 
 
-def format_table(releases: Sequence[Release]) -> str:
-    """Aligned columns: version, generation, channel, date, image tag."""
-    rows = [("VERSION", "GENERATION", "CHANNEL", "DATE", "IMAGE TAG")]
+def format_table(releases: Sequence[Release], catalog: Catalog) -> str:
+    """Aligned columns: version, generation, channel, date, image tag, and the image that runs it
+    here (a newer rootless one for releases whose own image needs root; `refused` when none can)."""
+    rows = [("VERSION", "GENERATION", "CHANNEL", "DATE", "IMAGE TAG", "RUNS ON")]
     rows += [
-        (r.version, str(r.generation), r.channel.value, r.date.isoformat() if r.date else "-", r.image_tag)
+        (
+            r.version,
+            str(r.generation),
+            r.channel.value,
+            r.date.isoformat() if r.date else "-",
+            r.image_tag,
+            _runs_on(r, catalog),
+        )
         for r in releases
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n" for row in rows
     )
+
+
+def _runs_on(release: Release, catalog: Catalog) -> str:
+    host = runtime_of(release, catalog).host
+    if host is None:
+        return "refused (image needs root, no rootless image fits)"
+    return release.image_tag if host.key == release.key else host.image_tag
 
 
 def _refresh(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

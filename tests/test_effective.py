@@ -85,3 +85,20 @@ def test_unset_storage_class_is_left_out_of_status():
     assert status["foundryVersion"] == {"value": "latest", "from": "platform"}
     assert status["autoUpdate"] == {"value": "none", "from": "platform"}
     assert set(status) == {key for _, key, *_ in FIELDS} - {"storageClassName"}
+
+
+PROXY_PORT = [
+    # (id, instance fields, license defaults, effective proxyPort): Foundry writes it into invitations
+    ("ssl-default", {}, {}, 443),
+    ("instance-plain-http", {"proxySSL": False}, {}, 80),
+    ("license-plain-http", {}, {"proxySSL": False}, 80),
+    ("instance-ssl-over-license-plain", {"proxySSL": True}, {"proxySSL": False}, 443),
+    ("explicit-port-wins", {"proxySSL": False, "proxyPort": 8080}, {}, 8080),
+]
+
+
+@pytest.mark.parametrize(
+    ("instance", "defaults", "port"), [p[1:] for p in PROXY_PORT], ids=[p[0] for p in PROXY_PORT]
+)
+def test_proxy_port_defaults_from_proxy_ssl(instance, defaults, port):
+    assert _effective(instance, defaults).proxy_port.value == port

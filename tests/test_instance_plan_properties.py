@@ -86,6 +86,7 @@ def test_every_request_is_refused_clearly_or_rendered_completely(
 ) -> None:
     lic_spec: dict[str, Any] = {
         "licenseSecretRef": {"name": "guild-license", "key": "licenseKey"},
+        "credentialsSecretRef": {"name": "guild-account"},
         "baseDomain": "vtt.example.com",
         "standby": {"scaleToZero": scale_to_zero},
     }

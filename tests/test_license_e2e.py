@@ -16,6 +16,8 @@ from foundry_platform.simulator.state import ClusterState
 
 ROUTES = "foundry-license/tabletop/dungeons-guild/render/routes.yaml"
 
+EPHEMERAL = {"ephemeral-storage": "1Gi"}  # what every Foundry container asks for its install
+
 
 def _docs(path: Path) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
@@ -120,8 +122,8 @@ def test_deleting_an_older_instance_admits_the_waiting_one(state: Path, tmp_path
 def test_defaults_fill_unset_fields_and_the_instance_wins(state: Path) -> None:
     alpha = _deployment(state, "tabletop", "campaign-alpha")["spec"]["template"]["spec"]["containers"][0]
     gamma = _deployment(state, "tabletop", "campaign-gamma")["spec"]["template"]["spec"]["containers"][0]
-    assert alpha["resources"]["requests"] == {"cpu": "500m", "memory": "1Gi"}  # license defaults
-    assert gamma["resources"]["requests"] == {"cpu": "1", "memory": "2Gi"}  # its own
+    assert alpha["resources"]["requests"] == {"cpu": "500m", "memory": "1Gi"} | EPHEMERAL  # license defaults
+    assert gamma["resources"]["requests"] == {"cpu": "1", "memory": "2Gi"} | EPHEMERAL  # its own
     cluster = ClusterState(state)
     effective = cluster.get(FOUNDRY_INSTANCE, "tabletop", "campaign-gamma")["status"]["effective"]
     assert effective["cpu"] == {"value": "1", "from": "instance"}

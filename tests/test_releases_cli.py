@@ -44,7 +44,16 @@ def _versions(table: str) -> list[str]:
 def test_list_filters(args: list[str], expected: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert releases_main(["list", *args]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["VERSION", "GENERATION", "CHANNEL", "DATE", "IMAGE", "TAG"]
+    assert out.splitlines()[0].split() == [
+        "VERSION",
+        "GENERATION",
+        "CHANNEL",
+        "DATE",
+        "IMAGE",
+        "TAG",
+        "RUNS",
+        "ON",
+    ]
     assert _versions(out) == expected
 
 
@@ -53,8 +62,27 @@ def test_list_shows_overlay_entries(tmp_path: Path, capsys: pytest.CaptureFixtur
     overlay.write_text('- {version: "14.362", channel: stable, date: 2000-01-02, imageRevision: 2}\n')
     assert releases_main(["list", "--generation", "14", "--catalog-overlay", str(overlay)]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()]
-    assert rows[-1] == ["14.362", "14", "stable", "2000-01-02", "14.362.2"]
-    assert rows[-2] == ["14.361", "14", "stable", "-", "14.361.0"]
+    assert rows[-1] == ["14.362", "14", "stable", "2000-01-02", "14.362.2", "14.362.2"]
+    assert rows[-2] == ["14.361", "14", "stable", "-", "14.361.0", "14.361.0"]
+
+
+RUNS_ON = [
+    # (id, version, what the RUNS ON column says): images before 13.333 need root
+    ("rootless-own-image", "13.348", "13.348.0"),
+    ("12-on-newest-stable-13", "12.343", "13.351.0"),
+    ("11-refused", "11.315", "refused"),
+]
+
+
+@pytest.mark.parametrize(("version", "runs_on"), [r[1:] for r in RUNS_ON], ids=[r[0] for r in RUNS_ON])
+def test_list_shows_the_image_each_release_runs_on(
+    version: str, runs_on: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert releases_main(["list", "--generation", version.split(".")[0]]) == 0
+    row = next(
+        line.split() for line in capsys.readouterr().out.splitlines() if line.startswith(version + " ")
+    )
+    assert row[5] == runs_on
 
 
 @pytest.mark.parametrize(

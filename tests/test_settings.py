@@ -32,6 +32,9 @@ OVERRIDES = [
     ("FOUNDRY_WORLDS_VOLUME_SIZE", "50Gi", "worlds_volume_size", None),
     ("FOUNDRY_MEMORY_LIMIT_FACTOR", "3", "memory_limit_factor", 3),
     ("FOUNDRY_GATEWAY_SECTION", "https", "gateway_section", None),
+    ("FOUNDRY_ROUTE_REQUEST_TIMEOUT", "0s", "route_request_timeout", None),
+    ("FOUNDRY_RELEASE_CACHE_CLAIM", "foundry-release-cache", "release_cache_claim", None),
+    ("FOUNDRY_TIMEZONE", "Europe/Berlin", "timezone", None),
     ("FOUNDRY_STANDBY_SERVICE_PORT", "9090", "standby_service_port", 9090),
     ("FOUNDRY_PVC_RETENTION", "delete", "pvc_retention", None),
 ]

@@ -20,6 +20,7 @@ LICENSE = {
     "metadata": {"name": "guild", "namespace": NS},
     "spec": {
         "licenseSecretRef": {"name": "guild-license", "key": "licenseKey"},
+        "credentialsSecretRef": {"name": "guild-account"},
         "baseDomain": "guild.example.com",
         "activeInstanceName": "alpha",
         "sharedNfsRoot": "/volume1/foundry/shared/guild",

@@ -2,6 +2,9 @@
 
 The active instance's route points at its own Service; every other route points at the standby
 page, with a request header telling the page which instance the visitor asked for.
+Gateways differ in how long they let a response or a WebSocket live (Envoy Gateway cuts requests
+at 15 s by default), so the platform may set `timeouts.request` on the active rule ("0s" = none);
+routes attach to the listener the platform names (`sectionName`), e.g. its HTTPS listener.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class Gateway:
     name: str
     namespace: str
     section: str | None
+    request_timeout: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ def render_route(
     rule: dict[str, object] = {"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]}
     if active:
         rule["backendRefs"] = [{"name": workload_name(instance), "port": FOUNDRY_PORT}]
+        if gateway.request_timeout is not None:
+            rule["timeouts"] = {"request": gateway.request_timeout}
     else:
         backend: dict[str, object] = {"name": standby.name, "port": standby.port}
         if standby.namespace != namespace:

@@ -130,7 +130,10 @@ def _init_container(req: StorageRequest, step: Step) -> dict[str, Any]:
         "imagePullPolicy": req.image_pull_policy,
         "command": ["sh", "-c", req.scripts[step.script], step.script.value, *args],
         "securityContext": container_security(),
-        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+        "resources": {
+            "requests": {"cpu": "50m", "memory": "64Mi", "ephemeral-storage": "64Mi"},
+            "limits": {"memory": "256Mi", "ephemeral-storage": "256Mi"},
+        },
         "volumeMounts": [
             {"name": pod_volume_name(c), "mountPath": m, **({} if c in written else {"readOnly": True})}
             for c, m in mount_of.items()

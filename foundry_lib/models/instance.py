@@ -22,6 +22,8 @@ from foundry_lib.models.common import (
 from foundry_lib.pool_paths import validate_pool_path
 
 PoolPath = Annotated[str, Field(min_length=1, max_length=253)]
+# A world's id: the name of its folder under Data/worlds (Foundry slugifies titles into these).
+WorldId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")]
 
 
 class VolumeMode(StrEnum):
@@ -79,8 +81,21 @@ class FoundryInstanceSpec(SpecModel):
     auto_update: AutoUpdate | None = None
     hostname: DNSSubdomain | None = None
     proxy_ssl: StrictBool | None = Field(default=None, alias="proxySSL")
-    proxy_port: Annotated[StrictInt, Field(ge=1, le=65535)] | None = None
+    proxy_port: Annotated[StrictInt, Field(ge=1, le=65535)] | None = Field(
+        default=None,
+        description=(
+            "Port players reach the gateway on, used in invitation links; absent: 443 with proxySSL, else 80."
+        ),
+    )
     resources: Resources | None = None
     storage: Storage | None = None
     admin_key_secret_ref: SecretKeyRef | None = None
     volumes: Volumes = Volumes()
+    world: WorldId | None = Field(
+        default=None,
+        description=(
+            "Id of a world (its folder name under Data/worlds) that Foundry launches on start "
+            "(FOUNDRY_WORLD), so players who open the instance go straight into the game. Absent: "
+            "Foundry starts on its setup screen."
+        ),
+    )

@@ -92,7 +92,15 @@ class FoundryLicenseSpec(SpecModel):
     """A Foundry license: at most one of its instances is reachable at a time (EULA)."""
 
     license_secret_ref: SecretKeyRef
-    credentials_secret_ref: SecretRef | None = None
+    credentials_secret_ref: SecretRef | None = Field(
+        default=None,
+        description=(
+            "Secret with keys `username` and `password` of the foundryvtt.com account that owns the "
+            "license. The Foundry image holds no Foundry release: each new container downloads it with "
+            "these credentials. Required unless the platform provides a release cache "
+            "(FOUNDRY_RELEASE_CACHE_CLAIM); without either, instances are refused with NoReleaseSource."
+        ),
+    )
     active_instance_name: DNSLabelOrEmpty | None = None
     switchover: Switchover = Switchover()
     activation: Activation = Activation()
