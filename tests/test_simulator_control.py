@@ -49,7 +49,7 @@ def test_retry_after_reruns_only_once_the_simulated_clock_passes_it(tmp_path: Pa
     _simulate(tmp_path, T0 + timedelta(minutes=5), wait, runs, apply=False)
     assert runs == [T0]  # not due yet
     _simulate(tmp_path, T0 + timedelta(minutes=11), None, runs, apply=False)
-    assert runs == [T0, T0 + timedelta(minutes=11)]
+    assert runs == [T0, T0 + timedelta(minutes=10)]  # run when it fell due, not when we looked
     _simulate(tmp_path, T0 + timedelta(minutes=30), None, runs, apply=False)
     assert len(runs) == 2  # succeeded: nothing left to do
 

@@ -1,11 +1,20 @@
 """Playing Kratix over the embedded state until nothing is left to do (bounded).
 
-Per resource it keeps what Kratix keeps: the generation its configure workflow last completed,
-whether that workflow is suspended, and when a `retryAfter` falls due on the simulated clock.
+What Kratix does, as its source does it (syntasso/kratix: internal/controller/
+dynamic_resource_request_controller.go, lib/workflow/reconciler.go, work-creator/):
+- configure runs on a new generation or the `kratix.io/manual-reconciliation` label (which Kratix
+  removes as it starts the run); a run that asks to suspend waits for a spec change or that label;
+  `retryAfter` runs it again when due on the simulated clock, resuming at the pipeline that asked;
+- status.yaml is applied when the pipeline exits 0 (top-level keys replace, `conditions` merge by
+  type), then Kratix writes its own conditions and `observedGeneration` (see kratix_status);
+- a failed pipeline (exit code not 0) applies nothing and is not run again by itself;
+- deletion is a finalizer: the object stays, with its deletionTimestamp, until its delete workflow
+  succeeds; only the first delete pipeline runs; a delete that suspends is STUCK (nothing changes a
+  deleted object's spec); `retryAfter` or the manual-reconciliation label runs it again.
 Pipeline logs (what a pod would print) go to `logs/<promise>/<ns>/<name>.log`.
 Outputs of a successful run replace `statestore/<promise>/<ns>/<name>/<pipeline>/`; a suspended,
 retrying or failed run leaves the previous files, as Kratix then skips the Work and the previous
-one stays applied. status.yaml is applied whenever the pipeline exits 0, control or not.
+one stays applied.
 """
 
 from __future__ import annotations
@@ -22,11 +31,19 @@ from typing import Any
 import yaml
 
 from foundry_lib.adapters.kratix import KratixIO
-from foundry_lib.conditions import condition, rfc3339
+from foundry_lib.conditions import rfc3339
 from foundry_lib.durations import parse_duration
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeObject, kind_of
 from foundry_lib.outcome import MANUAL_RECONCILIATION
-from foundry_platform.simulator.memory_kube import MemoryKube
+from foundry_platform.simulator.kratix_status import (
+    SUSPENDED_LABEL,
+    Result,
+    after_configure,
+    after_delete,
+    result_of,
+    started_configure,
+)
+from foundry_platform.simulator.memory_kube import MemoryKube, merge_patch
 from foundry_platform.simulator.state import ClusterState
 from foundry_platform.simulator.workflows import Pipeline, PromiseWorkflows, load_workflows
 from pipelines.registry import WORKFLOWS
@@ -79,13 +96,19 @@ class Engine:
         obj: KubeObject = {"apiVersion": doc["apiVersion"], "kind": doc["kind"]}
         new_meta = {k: v for k, v in meta.items() if k in ("name", "labels", "annotations")}
         new_meta["namespace"] = namespace
+        if current is not None:  # as `kubectl apply` does, labels set by others (Kratix) stay
+            new_meta["labels"] = {**(current["metadata"].get("labels") or {}), **(meta.get("labels") or {})}
         if current is None:
             new_meta.update(creationTimestamp=rfc3339(self.now), generation=1)
             obj["metadata"] = new_meta
         else:
             old = current["metadata"]
             changed = current.get("spec") != doc.get("spec")
-            keep = {k: old[k] for k in ("uid", "creationTimestamp", "resourceVersion") if k in old}
+            keep = {
+                k: old[k]
+                for k in ("uid", "creationTimestamp", "resourceVersion", "deletionTimestamp")
+                if k in old
+            }
             new_meta.update(keep, generation=int(old.get("generation", 1)) + (1 if changed else 0))
             obj["metadata"] = new_meta
             if "status" in current:
@@ -131,60 +154,135 @@ class Engine:
 
     # -- the reconcile loop ----------------------------------------------------------------------
     def settle(self) -> None:
+        """Run what Kratix would have run by `now`: retries that fell due on the way first, each at
+        its own time, then everything due now, until nothing is left to do (bounded)."""
+        self.advance()
+        self._settle_now()
+
+    def advance(self) -> None:
+        """Move the clock from the last run to `now`, running each `retryAfter` when it falls due."""
+        target = self.now
+        try:
+            for _ in range(MAX_RUNS):
+                due = self._earliest_retry(before=target)
+                if due is None:
+                    return
+                self.now = due
+                self._settle_now()
+            raise SimulationError(
+                f"retries kept falling due before {rfc3339(target)}; the last runs: {self.runs[-5:]}"
+            )
+        finally:
+            self.now = target
+
+    def _settle_now(self) -> None:
         for _ in range(MAX_RUNS):
             work = self._next()
-            if work is None:
+            if work is not None:
+                self._reconcile(*work)
+                continue
+            gone = self._next_removal()
+            if gone is None:
                 return
-            self._reconcile(*work)
+            self._remove(*gone)
         raise SimulationError(
             f"workflows did not settle after {MAX_RUNS} runs; the last ones: {self.runs[-5:]}"
         )
 
-    def _next(self) -> tuple[PromiseWorkflows, KubeObject] | None:
+    def _next(self) -> tuple[PromiseWorkflows, KubeObject, str] | None:
         for flows in self.workflows.values():
             for obj in self.state.of_kind(flows.kind):
-                if self._due(obj):
+                action = self._due(obj)
+                if action is not None:
+                    return flows, obj, action
+        return None
+
+    def _next_removal(self) -> tuple[PromiseWorkflows, KubeObject] | None:
+        """An object whose delete workflow succeeded: Kratix deletes its Works, then its finalizers.
+        That takes Kratix several reconciles, so it comes after every reaction already due: a nudge
+        that a delete pipeline sends is seen while the object that sent it still exists."""
+        for flows in self.workflows.values():
+            for obj in self.state.of_kind(flows.kind):
+                book = self.books.get(self._key(obj), {})
+                if obj["metadata"].get("deletionTimestamp") and book.get("delete") == "succeeded":
                     return flows, obj
         return None
 
-    def _due(self, obj: KubeObject) -> bool:
+    def _due(self, obj: KubeObject) -> str | None:
+        """Which workflow Kratix would start now, if any (dynamic_resource_request_controller.go)."""
         meta = obj["metadata"]
         book = self.books.get(self._key(obj), {})
-        if (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true":
-            return True
+        manual = (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true"
         if meta.get("deletionTimestamp"):
-            return book.get("deleteAttemptedAt") != meta["deletionTimestamp"] or _retry_due(book, self.now)
-        if book.get("generation") != meta.get("generation"):
-            return True
-        return _retry_due(book, self.now)
+            if book.get("deleteFor") != meta["deletionTimestamp"]:
+                return "delete"
+            if book.get("delete") == "succeeded":
+                return None
+            # A suspended or failed delete runs again only when its retryAfter falls due or the
+            # manual-reconciliation label is set (reconcileSuspendedWorkflow, ReconcileDelete).
+            if manual or (book.get("delete") == "retry" and _retry_due(book, self.now)):
+                return "delete"
+            return None
+        if manual or book.get("generation") != meta.get("generation"):
+            return "configure"
+        if book.get("configure") == "retry" and _retry_due(book, self.now):
+            return "configure"
+        return None
 
-    def _reconcile(self, flows: PromiseWorkflows, obj: KubeObject) -> None:
+    def _earliest_retry(self, before: datetime) -> datetime | None:
+        moments = [_parse(str(b["retryAt"])) for b in self.books.values() if b.get("retryAt")]
+        earlier = [m for m in moments if m < before]
+        return min(earlier) if earlier else None
+
+    def _reconcile(self, flows: PromiseWorkflows, obj: KubeObject, action: str) -> None:
         meta = obj["metadata"]
         kind, namespace, name = flows.kind, meta["namespace"], meta["name"]
-        key = self._key(obj)
-        labels = meta.get("labels") or {}
-        if MANUAL_RECONCILIATION in labels:
-            self.kube.merge_patch(
-                kind, namespace, name, {"metadata": {"labels": {MANUAL_RECONCILIATION: None}}}
-            )
-        book = self.books.setdefault(key, {})
+        book = self.books.setdefault(self._key(obj), {})
+        manual = (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true"
+        resume = (
+            book.get("configure") == "retry"
+            and not manual
+            and book.get("generation") == meta.get("generation")
+        )
+        # Kratix removes its labels as it starts the run: manual-reconciliation, workflow-suspended.
+        self._kratix_labels(kind, namespace, name, {MANUAL_RECONCILIATION: None, SUSPENDED_LABEL: None})
         book.pop("retryAt", None)
-        deleting = bool(meta.get("deletionTimestamp"))
-        action = "delete" if deleting else "configure"
-        result = "succeeded"
-        for pipeline in flows.delete if deleting else flows.configure:
-            result = self._run_pipeline(flows, pipeline, action, namespace, name)
-            if result != "succeeded":
-                break
-        if deleting:
-            book["deleteAttemptedAt"] = meta["deletionTimestamp"]
-            if result == "succeeded":
-                self.state.remove(kind, namespace, name)
-                shutil.rmtree(self.root / "statestore" / flows.promise / namespace / name, ignore_errors=True)
-                self.books.pop(key, None)
+        if action == "delete":
+            book["deleteFor"] = meta["deletionTimestamp"]
+            # Kratix runs only the first delete pipeline (ReconcileDelete in lib/workflow/reconciler.go).
+            result = (
+                self._run_pipeline(flows, flows.delete[0], action, namespace, name)
+                if flows.delete
+                else "succeeded"
+            )
+            book["delete"] = result
             return
         book["generation"] = meta.get("generation")
-        book["phase"] = result
+        current = self.state.get(kind, namespace, name) or {}
+        self.state.put(kind, {**current, "status": started_configure(current.get("status") or {}, self.now)})
+        first = int(book.get("resumeAt", 0)) if resume else 0
+        result = "succeeded"
+        for index, pipeline in enumerate(flows.configure[first:], first):
+            result = self._run_pipeline(flows, pipeline, action, namespace, name)
+            book["resumeAt"] = index
+            if result != "succeeded":
+                break
+        book["configure"] = result
+
+    def _remove(self, flows: PromiseWorkflows, obj: KubeObject) -> None:
+        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        self.books.pop(self._key(obj), None)
+        self.state.remove(flows.kind, namespace, name)
+        shutil.rmtree(self.root / "statestore" / flows.promise / namespace / name, ignore_errors=True)
+
+    def _kratix_labels(self, kind: Kind, namespace: str, name: str, labels: Mapping[str, str | None]) -> None:
+        """Kratix's own label writes (not a pipeline's: they are not in the API write journal)."""
+        current = self.state.get(kind, namespace, name)
+        if current is None:
+            return
+        merged = merge_patch(current, {"metadata": {"labels": dict(labels)}})
+        if merged != current:
+            self.state.put(kind, merged)
 
     def _run_pipeline(
         self, flows: PromiseWorkflows, pipeline: Pipeline, action: str, namespace: str, name: str
@@ -213,9 +311,8 @@ class Engine:
                 code = run_workflow(decide, io=KratixIO(root, env), kube=self.kube, kind=kind, now=self.now)
             control = _read_yaml(root / "metadata" / "workflow-control.yaml")
             status = _read_yaml(root / "metadata" / "status.yaml")
-            result = _result(code, control)
-            if code == 0 and self.state.get(kind, namespace, name) is not None:
-                self._apply_status(kind, namespace, name, status, action, result, control)
+            result = result_of(code, control)
+            self._kratix_after(flows, pipeline, action, obj, status, result)
             if result == "succeeded" and action == "configure":
                 # Kratix skips Work creation when a pipeline asks to suspend or retry.
                 target = self.root / "statestore" / flows.promise / namespace / name / pipeline.name
@@ -224,47 +321,67 @@ class Engine:
         if result == "retry":
             due = self.now + parse_duration(str(control["retryAfter"]))
             self.books[f"{kind.plural}/{namespace}/{name}"]["retryAt"] = rfc3339(due)
-        self.runs.append(
-            Run(kind.kind, namespace, name, action, pipeline.name, result, str(control.get("message", "")))
-        )
-        if result == "failed":
-            raise SimulationError(f"{kind.kind} {namespace}/{name} {action} pipeline {pipeline.name} failed")
+        message = str(control.get("message", "")) or str(status.get("message", ""))
+        self.runs.append(Run(kind.kind, namespace, name, action, pipeline.name, result, message))
         return result
 
-    def _apply_status(
+    def _kratix_after(
         self,
-        kind: Kind,
-        namespace: str,
-        name: str,
-        status: Mapping[str, Any],
+        flows: PromiseWorkflows,
+        pipeline: Pipeline,
         action: str,
-        result: str,
-        control: Mapping[str, Any],
+        before: KubeObject,
+        status_yaml: Mapping[str, Any],
+        result: Result,
     ) -> None:
-        """Kratix's rule: top-level keys replace; conditions merge by type."""
-        current = self.state.get(kind, namespace, name) or {}
-        merged = dict(current.get("status") or {})
-        for key, value in status.items():
-            if key != "conditions":
-                merged[key] = value
-        workflow_ok = result == "succeeded"
-        reason = {
-            "succeeded": "PipelinesExecutedSuccessfully",
-            "suspended": "Suspended",
-            "retry": "RetryScheduled",
-        }
-        kratix_condition = condition(
-            "ConfigureWorkflowCompleted" if action == "configure" else "DeleteWorkflowCompleted",
-            workflow_ok,
-            reason[result],
-            str(control.get("message", "")),
-            self.now,
-        )
-        by_type = {c["type"]: c for c in merged.get("conditions") or []}
-        for cond in [*(status.get("conditions") or []), kratix_condition]:
-            by_type[cond["type"]] = cond
-        merged["conditions"] = list(by_type.values())
-        self.state.put(kind, {**current, "status": merged})
+        """Kratix's status writer and controller once a pipeline ended (see kratix_status)."""
+        meta = before["metadata"]
+        current = self.state.get(flows.kind, meta["namespace"], meta["name"])
+        if current is None:
+            return
+        status = current.get("status") or {}
+        if action == "delete":
+            merged = after_delete(status, status_yaml, result, self.now)
+        else:
+            merged = after_configure(
+                status,
+                status_yaml,
+                result,
+                pipeline=pipeline.name,
+                last=pipeline == flows.configure[-1],
+                generation=int(current["metadata"].get("generation", 1)),
+                now=self.now,
+            )
+        self.state.put(flows.kind, {**current, "status": merged})
+        if result in ("suspended", "retry"):
+            self._kratix_labels(flows.kind, meta["namespace"], meta["name"], {SUSPENDED_LABEL: "true"})
+
+    # -- what a user must know ---------------------------------------------------------------------
+    def attention(self) -> list[str]:
+        """Resources Kratix will not finish by itself, and the ones waiting for a retry."""
+        lines = []
+        for flows in self.workflows.values():
+            for obj in self.state.of_kind(flows.kind):
+                meta = obj["metadata"]
+                book = self.books.get(self._key(obj), {})
+                what = f"{flows.kind.kind} {meta['namespace']}/{meta['name']}"
+                message = (obj.get("status") or {}).get("message", "")
+                deleting = bool(meta.get("deletionTimestamp"))
+                state = book.get("delete" if deleting else "configure")
+                action = "delete" if deleting else "configure"
+                if deleting and state == "suspended":
+                    lines.append(
+                        f"STUCK: {what}: its delete workflow is suspended and nothing resumes it (a deleted "
+                        f"object's spec cannot change), so Kratix keeps its finalizer: {message}"
+                    )
+                elif state == "failed":
+                    lines.append(
+                        f"FAILED: {what}: its {action} workflow exited non-zero; Kratix does not run it "
+                        f"again until its spec changes or it is labelled for manual reconciliation: {message}"
+                    )
+                elif state == "retry":
+                    lines.append(f"waiting: {what}: {action} runs again at {book.get('retryAt')}: {message}")
+        return lines
 
     # -- persistence ---------------------------------------------------------------------------------
     def save(self) -> None:
@@ -289,17 +406,11 @@ class Engine:
 
 def _retry_due(book: Mapping[str, Any], now: datetime) -> bool:
     due = book.get("retryAt")
-    return bool(due) and datetime.fromisoformat(str(due).replace("Z", "+00:00")) <= now
+    return bool(due) and _parse(str(due)) <= now
 
 
-def _result(code: int, control: Mapping[str, Any]) -> str:
-    if code != 0:
-        return "failed"
-    if control.get("suspend"):
-        return "suspended"
-    if control.get("retryAfter"):
-        return "retry"
-    return "succeeded"
+def _parse(moment: str) -> datetime:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
