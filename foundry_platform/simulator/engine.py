@@ -308,7 +308,7 @@ class Engine:
             log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("a") as sink, redirect_stdout(sink), redirect_stderr(sink):
                 print(f"--- {rfc3339(self.now)} {action}/{pipeline.name}")
-                code = run_workflow(decide, io=KratixIO(root, env), kube=self.kube, kind=kind, now=self.now)
+                code = self._execute(pipeline, root, env)
             control = _read_yaml(root / "metadata" / "workflow-control.yaml")
             status = _read_yaml(root / "metadata" / "status.yaml")
             result = result_of(code, control)
@@ -324,6 +324,11 @@ class Engine:
         message = str(control.get("message", "")) or str(status.get("message", ""))
         self.runs.append(Run(kind.kind, namespace, name, action, pipeline.name, result, message))
         return result
+
+    def _execute(self, pipeline: Pipeline, root: Path, env: Mapping[str, str]) -> int:
+        """Run one pipeline container on a Kratix folder; its exit code. In-process here."""
+        decide, kind = self.registry[pipeline.command]
+        return run_workflow(decide, io=KratixIO(root, env), kube=self.kube, kind=kind, now=self.now)
 
     def _kratix_after(
         self,
