@@ -59,10 +59,9 @@ class EmulatorState(ClusterState):
 
     def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:
         try:
-            found = self.emulator.objects[resource_key(kind), namespace, name]
-        except KeyError:
+            return copy.deepcopy(self.emulator.objects[resource_key(kind), namespace, name].raw)
+        except (KeyError, ValueError, AttributeError):  # never there, or soft-deleted
             return None
-        return copy.deepcopy(found.raw) if found is not None else None
 
     def put(self, kind: Kind, obj: KubeObject) -> KubeObject:
         self._version += 1
@@ -84,7 +83,10 @@ class EmulatorState(ClusterState):
             plural, group = getattr(key[0], "plural", None), getattr(key[0], "group", None) or ""
             if obj is None or (plural, group) != (kind.plural, kind.group):
                 continue
-            found.append(((str(key[1]), str(key[2])), copy.deepcopy(obj.raw)))
+            try:
+                found.append(((str(key[1]), str(key[2])), copy.deepcopy(obj.raw)))
+            except ValueError:  # soft-deleted
+                continue
         for _, raw in sorted(found, key=lambda pair: pair[0]):
             yield raw
 
@@ -158,7 +160,9 @@ def normalized(value: Any) -> Any:
 def statestore(root: Path) -> dict[str, str]:
     base = root / "statestore"
     return {
-        str(p.relative_to(base)): TIME.sub("<time>", p.read_text()) for p in sorted(base.rglob("*")) if p.is_file()
+        str(p.relative_to(base)): TIME.sub("<time>", p.read_text())
+        for p in sorted(base.rglob("*"))
+        if p.is_file()
     }
 
 

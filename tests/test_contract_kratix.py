@@ -23,7 +23,6 @@ import yaml
 from conftest import REPO
 from kratix_driver import EmulatorKratix, normalized, serve_kinds, statestore, statuses
 
-from foundry_lib.outcome import MANUAL_RECONCILIATION
 from foundry_platform.simulator.engine import Engine
 from foundry_platform.simulator.kratix_status import kratix_conditions
 from foundry_platform.simulator.memory_kube import Write
@@ -116,7 +115,7 @@ async def _both(
     _play(sim, steps, both.kratix_lost)
     proc_lost: list[str] = []
     await asyncio.to_thread(_play, proc, steps, proc_lost)  # the emulator serves on this loop
-    assert proc_lost == both.kratix_lost
+    assert _runs(proc) + proc_lost == _runs(sim) + both.kratix_lost
     return both
 
 
@@ -133,3 +132,48 @@ async def test_license_and_three_instances_created(kmock: kmock.KubernetesEmulat
         assert conditions | {"ConfigureWorkflowCompleted": "True", "Reconciled": "True"} == conditions
         assert status["observedGeneration"] == 1
     assert both.kratix_lost == []
+
+
+def _instance(name: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "foundry.platform/v1alpha1",
+        "kind": "FoundryInstance",
+        "metadata": {"name": name, "namespace": "tabletop"},
+        "spec": {"licenseRef": {"name": "dungeons-guild"}, **spec},
+    }
+
+
+@pytest.mark.xfail(
+    strict=True, reason=f"{A_RUNTIME}: a refusal merge-patches `conditions` and wipes Kratix's"
+)
+async def test_kratix_conditions_survive_every_pipeline(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    refused = _instance("campaign-beta", licenseRef={"name": "no-such-license"})
+    steps = [Step(0, _guild()), Step(5, [refused])]
+    both = await _both(tmp_path, kmock, steps, in_process=True)
+    both.agree()
+    assert both.kratix_lost == []
+
+
+@pytest.mark.xfail(
+    strict=True, reason=f"{A_RUNTIME}: the license delete suspends on deleting instances: STUCK"
+)
+async def test_tenant_deleted_in_one_step(kmock: kmock.KubernetesEmulator, tmp_path: Path) -> None:
+    both = await _both(tmp_path, kmock, [Step(0, _guild()), Step(5, _guild(), delete=True)])
+    assert _runs(both.proc) == _runs(both.sim)
+    both.agree()
+    assert statuses(both.sim) == {}
+    assert both.sim.attention() == []
+
+
+async def test_a_delete_waiting_on_dependents_completes_once_they_go(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    alpha, beta, _ = _docs(GUILD / "instances.yaml")
+    detached = {**beta, "spec": {k: v for k, v in beta["spec"].items() if k != "volumes"}}
+    steps = [Step(0, _guild()), Step(5, [alpha], delete=True), Step(10, [detached])]
+    both = await _both(tmp_path, kmock, steps, in_process=True)
+    both.agree()
+    assert "FoundryInstance tabletop/campaign-alpha" not in statuses(both.sim)
+    assert both.sim.attention() == []

@@ -36,6 +36,7 @@ from foundry_lib.durations import parse_duration
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeObject, kind_of
 from foundry_lib.outcome import MANUAL_RECONCILIATION
 from foundry_platform.simulator.kratix_status import (
+    FINALIZERS,
     SUSPENDED_LABEL,
     Result,
     after_configure,
@@ -259,6 +260,7 @@ class Engine:
             return
         book["generation"] = meta.get("generation")
         current = self.state.get(kind, namespace, name) or {}
+        current["metadata"]["finalizers"] = list(FINALIZERS)  # Kratix adds them before any workflow
         self.state.put(kind, {**current, "status": started_configure(current.get("status") or {}, self.now)})
         first = int(book.get("resumeAt", 0)) if resume else 0
         result = "succeeded"
@@ -287,7 +289,7 @@ class Engine:
     def _run_pipeline(
         self, flows: PromiseWorkflows, pipeline: Pipeline, action: str, namespace: str, name: str
     ) -> str:
-        decide, kind = self.registry[pipeline.command]
+        _, kind = self.registry[pipeline.command]
         obj = self.state.get(kind, namespace, name)
         assert obj is not None
         env = {

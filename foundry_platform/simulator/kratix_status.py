@@ -23,6 +23,13 @@ from foundry_lib.conditions import rfc3339
 Result = Literal["succeeded", "suspended", "retry", "failed"]
 
 SUSPENDED_LABEL = "kratix.io/workflow-suspended"
+# getRRFinalizers in dynamic_resource_request_controller.go: what keeps a deleted request in place.
+FINALIZERS = (
+    "kratix.io/work-cleanup",
+    "kratix.io/workflows-cleanup",
+    "kratix.io/delete-workflows",
+    "kratix.io/resource-binding-cleanup",
+)
 CONFIGURE_COMPLETED = "ConfigureWorkflowCompleted"
 DELETE_COMPLETED = "DeleteWorkflowCompleted"
 WORKS_SUCCEEDED = "WorksSucceeded"
