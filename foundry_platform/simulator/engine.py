@@ -50,7 +50,8 @@ from foundry_platform.simulator.workflows import Pipeline, PromiseWorkflows, loa
 from pipelines.registry import WORKFLOWS
 from pipelines.runtime import Decide, run_workflow
 
-MAX_RUNS = 200
+MAX_RUNS = 200  # per settle, plus RUNS_PER_RESOURCE for each resource: a loop, not work, beyond that
+RUNS_PER_RESOURCE = 4
 
 
 class SimulationError(Exception):
@@ -177,7 +178,10 @@ class Engine:
             self.now = target
 
     def _settle_now(self) -> None:
-        for _ in range(MAX_RUNS):
+        limit = MAX_RUNS + RUNS_PER_RESOURCE * sum(
+            len(list(self.state.of_kind(f.kind))) for f in self.workflows.values()
+        )
+        for _ in range(limit):
             work = self._next()
             if work is not None:
                 self._reconcile(*work)
@@ -186,9 +190,7 @@ class Engine:
             if gone is None:
                 return
             self._remove(*gone)
-        raise SimulationError(
-            f"workflows did not settle after {MAX_RUNS} runs; the last ones: {self.runs[-5:]}"
-        )
+        raise SimulationError(f"workflows did not settle after {limit} runs; the last ones: {self.runs[-5:]}")
 
     def _next(self) -> tuple[PromiseWorkflows, KubeObject, str] | None:
         for flows in self.workflows.values():
