@@ -155,14 +155,21 @@ def _instance(name: str, **spec: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True, reason=f"{A_RUNTIME}: a refusal merge-patches `conditions` and wipes Kratix's"
-)
+@pytest.mark.xfail(strict=True, reason=f"{A_RUNTIME}: a refusal merge-patches `conditions`, wiping Kratix's")
 async def test_kratix_conditions_survive_every_pipeline(
     kmock: kmock.KubernetesEmulator, tmp_path: Path
 ) -> None:
-    refused = _instance("campaign-beta", licenseRef={"name": "no-such-license"})
-    steps = [Step(0, _guild()), Step(5, [refused])]
+    """Create, switch, refuse, detach a volume, delete: after every run Kratix's conditions remain."""
+    alpha, beta, _ = _docs(GUILD / "instances.yaml")
+    refused = _instance("campaign-gamma", licenseRef={"name": "no-such-license"})
+    detached = {**beta, "spec": {k: v for k, v in beta["spec"].items() if k != "volumes"}}
+    steps = [
+        Step(0, _tenant()),
+        Step(5, [_switch_to("campaign-beta")]),
+        Step(10, [refused]),
+        Step(15, [detached]),
+        Step(20, [alpha], delete=True),
+    ]
     both = await _both(tmp_path, kmock, steps, in_process=True)
     both.agree()
     assert both.kratix_lost == []
