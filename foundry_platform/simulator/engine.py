@@ -45,6 +45,7 @@ from foundry_platform.simulator.kratix_status import (
     started_configure,
 )
 from foundry_platform.simulator.memory_kube import MemoryKube, merge_patch
+from foundry_platform.simulator.schedule import attention, due, earliest_retry, removable
 from foundry_platform.simulator.state import ClusterState
 from foundry_platform.simulator.workflows import Pipeline, PromiseWorkflows, load_workflows
 from pipelines.registry import WORKFLOWS
@@ -166,10 +167,10 @@ class Engine:
         target = self.now
         try:
             for _ in range(MAX_RUNS):
-                due = self._earliest_retry(before=target)
-                if due is None:
+                moment = earliest_retry(self.books.values(), before=target)
+                if moment is None:
                     return
-                self.now = due
+                self.now = moment
                 self._settle_now()
             raise SimulationError(
                 f"retries kept falling due before {rfc3339(target)}; the last runs: {self.runs[-5:]}"
@@ -195,47 +196,20 @@ class Engine:
     def _next(self) -> tuple[PromiseWorkflows, KubeObject, str] | None:
         for flows in self.workflows.values():
             for obj in self.state.of_kind(flows.kind):
-                action = self._due(obj)
+                action = due(obj, self.books.get(self._key(obj), {}), self.now)
                 if action is not None:
                     return flows, obj, action
         return None
 
     def _next_removal(self) -> tuple[PromiseWorkflows, KubeObject] | None:
-        """An object whose delete workflow succeeded: Kratix deletes its Works, then its finalizers.
-        That takes Kratix several reconciles, so it comes after every reaction already due: a nudge
-        that a delete pipeline sends is seen while the object that sent it still exists."""
+        """Removing a deleted object takes Kratix several reconciles (Works, then finalizers), so it
+        comes after every reaction already due: a nudge that a delete pipeline sends is seen while
+        the object that sent it still exists."""
         for flows in self.workflows.values():
             for obj in self.state.of_kind(flows.kind):
-                book = self.books.get(self._key(obj), {})
-                if obj["metadata"].get("deletionTimestamp") and book.get("delete") == "succeeded":
+                if removable(obj, self.books.get(self._key(obj), {})):
                     return flows, obj
         return None
-
-    def _due(self, obj: KubeObject) -> str | None:
-        """Which workflow Kratix would start now, if any (dynamic_resource_request_controller.go)."""
-        meta = obj["metadata"]
-        book = self.books.get(self._key(obj), {})
-        manual = (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true"
-        if meta.get("deletionTimestamp"):
-            if book.get("deleteFor") != meta["deletionTimestamp"]:
-                return "delete"
-            if book.get("delete") == "succeeded":
-                return None
-            # A suspended or failed delete runs again only when its retryAfter falls due or the
-            # manual-reconciliation label is set (reconcileSuspendedWorkflow, ReconcileDelete).
-            if manual or (book.get("delete") == "retry" and _retry_due(book, self.now)):
-                return "delete"
-            return None
-        if manual or book.get("generation") != meta.get("generation"):
-            return "configure"
-        if book.get("configure") == "retry" and _retry_due(book, self.now):
-            return "configure"
-        return None
-
-    def _earliest_retry(self, before: datetime) -> datetime | None:
-        moments = [_parse(str(b["retryAt"])) for b in self.books.values() if b.get("retryAt")]
-        earlier = [m for m in moments if m < before]
-        return min(earlier) if earlier else None
 
     def _reconcile(self, flows: PromiseWorkflows, obj: KubeObject, action: str) -> None:
         meta = obj["metadata"]
@@ -323,8 +297,8 @@ class Engine:
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(root / "output", target)
         if result == "retry":
-            due = self.now + parse_duration(str(control["retryAfter"]))
-            self.books[f"{kind.plural}/{namespace}/{name}"]["retryAt"] = rfc3339(due)
+            retry_at = self.now + parse_duration(str(control["retryAfter"]))
+            self.books[f"{kind.plural}/{namespace}/{name}"]["retryAt"] = rfc3339(retry_at)
         message = str(control.get("message", "")) or str(status.get("message", ""))
         self.runs.append(Run(kind.kind, namespace, name, action, pipeline.name, result, message))
         return result
@@ -367,29 +341,14 @@ class Engine:
 
     # -- what a user must know ---------------------------------------------------------------------
     def attention(self) -> list[str]:
-        """Resources Kratix will not finish by itself, and the ones waiting for a retry."""
+        """Resources Kratix will not finish by itself (STUCK, FAILED), and those waiting for a retry."""
         lines = []
         for flows in self.workflows.values():
             for obj in self.state.of_kind(flows.kind):
-                meta = obj["metadata"]
-                book = self.books.get(self._key(obj), {})
-                what = f"{flows.kind.kind} {meta['namespace']}/{meta['name']}"
-                message = (obj.get("status") or {}).get("message", "")
-                deleting = bool(meta.get("deletionTimestamp"))
-                state = book.get("delete" if deleting else "configure")
-                action = "delete" if deleting else "configure"
-                if deleting and state == "suspended":
-                    lines.append(
-                        f"STUCK: {what}: its delete workflow is suspended and nothing resumes it (a deleted "
-                        f"object's spec cannot change), so Kratix keeps its finalizer: {message}"
-                    )
-                elif state == "failed":
-                    lines.append(
-                        f"FAILED: {what}: its {action} workflow exited non-zero; Kratix does not run it "
-                        f"again until its spec changes or it is labelled for manual reconciliation: {message}"
-                    )
-                elif state == "retry":
-                    lines.append(f"waiting: {what}: {action} runs again at {book.get('retryAt')}: {message}")
+                what = f"{flows.kind.kind} {obj['metadata']['namespace']}/{obj['metadata']['name']}"
+                line = attention(what, obj, self.books.get(self._key(obj), {}))
+                if line:
+                    lines.append(line)
         return lines
 
     # -- persistence ---------------------------------------------------------------------------------
@@ -411,15 +370,6 @@ class Engine:
     def _key(self, obj: KubeObject) -> str:
         kind = self._kind(obj)
         return f"{kind.plural}/{obj['metadata']['namespace']}/{obj['metadata']['name']}"
-
-
-def _retry_due(book: Mapping[str, Any], now: datetime) -> bool:
-    due = book.get("retryAt")
-    return bool(due) and _parse(str(due)) <= now
-
-
-def _parse(moment: str) -> datetime:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
