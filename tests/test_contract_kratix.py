@@ -124,9 +124,8 @@ async def _both(
     both = Both(sim, proc)
     _play(sim, steps, both.kratix_lost)
     proc_lost: list[str] = []
-    await asyncio.to_thread(
-        _play, proc, steps, proc_lost, in_process=in_process
-    )  # the emulator serves on this loop
+    # The emulator serves on this event loop: the blocking side runs in a worker thread.
+    await asyncio.to_thread(_play, proc, steps, proc_lost, in_process=in_process)
     assert _runs(proc) + proc_lost == _runs(sim) + both.kratix_lost
     return both
 
