@@ -76,7 +76,9 @@ def simulate(args: argparse.Namespace) -> int:
     try:
         overrides = dict(_pair(s, "--set", "=") for s in args.set)
         engine = Engine(args.state, _parse_now(args.now), overrides)
-        for doc in load_documents(args.paths):
+        docs = load_documents(args.paths)
+        engine.advance()  # what Kratix ran before these documents arrived
+        for doc in docs:
             (engine.delete if args.delete else engine.apply)(doc)
         for spec in args.players:
             match = _PLAYERS.match(spec)
@@ -91,6 +93,8 @@ def simulate(args: argparse.Namespace) -> int:
     for run in engine.runs:
         print(f"ran {run.kind} {run.namespace}/{run.name} {run.action}/{run.pipeline}: {run.result}")
     print(summarize(engine.state))
+    for line in engine.attention():
+        print(line)
     return 0
 
 

@@ -1,11 +1,20 @@
 """Playing Kratix over the embedded state until nothing is left to do (bounded).
 
-Per resource it keeps what Kratix keeps: the generation its configure workflow last completed,
-whether that workflow is suspended, and when a `retryAfter` falls due on the simulated clock.
+What Kratix does, as its source does it (syntasso/kratix: internal/controller/
+dynamic_resource_request_controller.go, lib/workflow/reconciler.go, work-creator/):
+- configure runs on a new generation or the `kratix.io/manual-reconciliation` label (which Kratix
+  removes as it starts the run); a run that asks to suspend waits for a spec change or that label;
+  `retryAfter` runs it again when due on the simulated clock, resuming at the pipeline that asked;
+- status.yaml is applied when the pipeline exits 0 (top-level keys replace, `conditions` merge by
+  type), then Kratix writes its own conditions and `observedGeneration` (see kratix_status);
+- a failed pipeline (exit code not 0) applies nothing and is not run again by itself;
+- deletion is a finalizer: the object stays, with its deletionTimestamp, until its delete workflow
+  succeeds; only the first delete pipeline runs; a delete that suspends is STUCK (nothing changes a
+  deleted object's spec); `retryAfter` or the manual-reconciliation label runs it again.
 Pipeline logs (what a pod would print) go to `logs/<promise>/<ns>/<name>.log`.
 Outputs of a successful run replace `statestore/<promise>/<ns>/<name>/<pipeline>/`; a suspended,
 retrying or failed run leaves the previous files, as Kratix then skips the Work and the previous
-one stays applied. status.yaml is applied whenever the pipeline exits 0, control or not.
+one stays applied.
 """
 
 from __future__ import annotations
@@ -22,17 +31,28 @@ from typing import Any
 import yaml
 
 from foundry_lib.adapters.kratix import KratixIO
-from foundry_lib.conditions import condition, rfc3339
+from foundry_lib.conditions import rfc3339
 from foundry_lib.durations import parse_duration
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeObject, kind_of
 from foundry_lib.outcome import MANUAL_RECONCILIATION
-from foundry_platform.simulator.memory_kube import MemoryKube
+from foundry_platform.simulator.kratix_status import (
+    FINALIZERS,
+    SUSPENDED_LABEL,
+    Result,
+    after_configure,
+    after_delete,
+    result_of,
+    started_configure,
+)
+from foundry_platform.simulator.memory_kube import MemoryKube, merge_patch
+from foundry_platform.simulator.schedule import attention, due, earliest_retry, removable
 from foundry_platform.simulator.state import ClusterState
 from foundry_platform.simulator.workflows import Pipeline, PromiseWorkflows, load_workflows
 from pipelines.registry import WORKFLOWS
 from pipelines.runtime import Decide, run_workflow
 
-MAX_RUNS = 200
+MAX_RUNS = 200  # per settle, plus RUNS_PER_RESOURCE for each resource: a loop, not work, beyond that
+RUNS_PER_RESOURCE = 4
 
 
 class SimulationError(Exception):
@@ -79,13 +99,19 @@ class Engine:
         obj: KubeObject = {"apiVersion": doc["apiVersion"], "kind": doc["kind"]}
         new_meta = {k: v for k, v in meta.items() if k in ("name", "labels", "annotations")}
         new_meta["namespace"] = namespace
+        if current is not None:  # as `kubectl apply` does, labels set by others (Kratix) stay
+            new_meta["labels"] = {**(current["metadata"].get("labels") or {}), **(meta.get("labels") or {})}
         if current is None:
             new_meta.update(creationTimestamp=rfc3339(self.now), generation=1)
             obj["metadata"] = new_meta
         else:
             old = current["metadata"]
             changed = current.get("spec") != doc.get("spec")
-            keep = {k: old[k] for k in ("uid", "creationTimestamp", "resourceVersion") if k in old}
+            keep = {
+                k: old[k]
+                for k in ("uid", "creationTimestamp", "resourceVersion", "deletionTimestamp")
+                if k in old
+            }
             new_meta.update(keep, generation=int(old.get("generation", 1)) + (1 if changed else 0))
             obj["metadata"] = new_meta
             if "status" in current:
@@ -131,65 +157,115 @@ class Engine:
 
     # -- the reconcile loop ----------------------------------------------------------------------
     def settle(self) -> None:
-        for _ in range(MAX_RUNS):
-            work = self._next()
-            if work is None:
-                return
-            self._reconcile(*work)
-        raise SimulationError(
-            f"workflows did not settle after {MAX_RUNS} runs; the last ones: {self.runs[-5:]}"
-        )
+        """Run what Kratix would have run by `now`: retries that fell due on the way first, each at
+        its own time, then everything due now, until nothing is left to do (bounded)."""
+        self.advance()
+        self._settle_now()
 
-    def _next(self) -> tuple[PromiseWorkflows, KubeObject] | None:
+    def advance(self) -> None:
+        """Move the clock from the last run to `now`, running each `retryAfter` when it falls due."""
+        target = self.now
+        try:
+            for _ in range(MAX_RUNS):
+                moment = earliest_retry(self.books.values(), before=target)
+                if moment is None:
+                    return
+                self.now = moment
+                self._settle_now()
+            raise SimulationError(
+                f"retries kept falling due before {rfc3339(target)}; the last runs: {self.runs[-5:]}"
+            )
+        finally:
+            self.now = target
+
+    def _settle_now(self) -> None:
+        limit = MAX_RUNS + RUNS_PER_RESOURCE * sum(
+            len(list(self.state.of_kind(f.kind))) for f in self.workflows.values()
+        )
+        for _ in range(limit):
+            work = self._next()
+            if work is not None:
+                self._reconcile(*work)
+                continue
+            gone = self._next_removal()
+            if gone is None:
+                return
+            self._remove(*gone)
+        raise SimulationError(f"workflows did not settle after {limit} runs; the last ones: {self.runs[-5:]}")
+
+    def _next(self) -> tuple[PromiseWorkflows, KubeObject, str] | None:
         for flows in self.workflows.values():
             for obj in self.state.of_kind(flows.kind):
-                if self._due(obj):
+                action = due(obj, self.books.get(self._key(obj), {}), self.now)
+                if action is not None:
+                    return flows, obj, action
+        return None
+
+    def _next_removal(self) -> tuple[PromiseWorkflows, KubeObject] | None:
+        """Removing a deleted object takes Kratix several reconciles (Works, then finalizers), so it
+        comes after every reaction already due: a nudge that a delete pipeline sends is seen while
+        the object that sent it still exists."""
+        for flows in self.workflows.values():
+            for obj in self.state.of_kind(flows.kind):
+                if removable(obj, self.books.get(self._key(obj), {})):
                     return flows, obj
         return None
 
-    def _due(self, obj: KubeObject) -> bool:
-        meta = obj["metadata"]
-        book = self.books.get(self._key(obj), {})
-        if (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true":
-            return True
-        if meta.get("deletionTimestamp"):
-            return book.get("deleteAttemptedAt") != meta["deletionTimestamp"] or _retry_due(book, self.now)
-        if book.get("generation") != meta.get("generation"):
-            return True
-        return _retry_due(book, self.now)
-
-    def _reconcile(self, flows: PromiseWorkflows, obj: KubeObject) -> None:
+    def _reconcile(self, flows: PromiseWorkflows, obj: KubeObject, action: str) -> None:
         meta = obj["metadata"]
         kind, namespace, name = flows.kind, meta["namespace"], meta["name"]
-        key = self._key(obj)
-        labels = meta.get("labels") or {}
-        if MANUAL_RECONCILIATION in labels:
-            self.kube.merge_patch(
-                kind, namespace, name, {"metadata": {"labels": {MANUAL_RECONCILIATION: None}}}
-            )
-        book = self.books.setdefault(key, {})
+        book = self.books.setdefault(self._key(obj), {})
+        manual = (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true"
+        resume = (
+            book.get("configure") == "retry"
+            and not manual
+            and book.get("generation") == meta.get("generation")
+        )
+        # Kratix removes its labels as it starts the run: manual-reconciliation, workflow-suspended.
+        self._kratix_labels(kind, namespace, name, {MANUAL_RECONCILIATION: None, SUSPENDED_LABEL: None})
         book.pop("retryAt", None)
-        deleting = bool(meta.get("deletionTimestamp"))
-        action = "delete" if deleting else "configure"
-        result = "succeeded"
-        for pipeline in flows.delete if deleting else flows.configure:
-            result = self._run_pipeline(flows, pipeline, action, namespace, name)
-            if result != "succeeded":
-                break
-        if deleting:
-            book["deleteAttemptedAt"] = meta["deletionTimestamp"]
-            if result == "succeeded":
-                self.state.remove(kind, namespace, name)
-                shutil.rmtree(self.root / "statestore" / flows.promise / namespace / name, ignore_errors=True)
-                self.books.pop(key, None)
+        if action == "delete":
+            book["deleteFor"] = meta["deletionTimestamp"]
+            # Kratix runs only the first delete pipeline (ReconcileDelete in lib/workflow/reconciler.go).
+            result = (
+                self._run_pipeline(flows, flows.delete[0], action, namespace, name)
+                if flows.delete
+                else "succeeded"
+            )
+            book["delete"] = result
             return
         book["generation"] = meta.get("generation")
-        book["phase"] = result
+        current = self.state.get(kind, namespace, name) or {}
+        current["metadata"]["finalizers"] = list(FINALIZERS)  # Kratix adds them before any workflow
+        self.state.put(kind, {**current, "status": started_configure(current.get("status") or {}, self.now)})
+        first = int(book.get("resumeAt", 0)) if resume else 0
+        result = "succeeded"
+        for index, pipeline in enumerate(flows.configure[first:], first):
+            result = self._run_pipeline(flows, pipeline, action, namespace, name)
+            book["resumeAt"] = index
+            if result != "succeeded":
+                break
+        book["configure"] = result
+
+    def _remove(self, flows: PromiseWorkflows, obj: KubeObject) -> None:
+        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
+        self.books.pop(self._key(obj), None)
+        self.state.remove(flows.kind, namespace, name)
+        shutil.rmtree(self.root / "statestore" / flows.promise / namespace / name, ignore_errors=True)
+
+    def _kratix_labels(self, kind: Kind, namespace: str, name: str, labels: Mapping[str, str | None]) -> None:
+        """Kratix's own label writes (not a pipeline's: they are not in the API write journal)."""
+        current = self.state.get(kind, namespace, name)
+        if current is None:
+            return
+        merged = merge_patch(current, {"metadata": {"labels": dict(labels)}})
+        if merged != current:
+            self.state.put(kind, merged)
 
     def _run_pipeline(
         self, flows: PromiseWorkflows, pipeline: Pipeline, action: str, namespace: str, name: str
     ) -> str:
-        decide, kind = self.registry[pipeline.command]
+        _, kind = self.registry[pipeline.command]
         obj = self.state.get(kind, namespace, name)
         assert obj is not None
         env = {
@@ -210,61 +286,70 @@ class Engine:
             log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("a") as sink, redirect_stdout(sink), redirect_stderr(sink):
                 print(f"--- {rfc3339(self.now)} {action}/{pipeline.name}")
-                code = run_workflow(decide, io=KratixIO(root, env), kube=self.kube, kind=kind, now=self.now)
+                code = self._execute(pipeline, root, env)
             control = _read_yaml(root / "metadata" / "workflow-control.yaml")
             status = _read_yaml(root / "metadata" / "status.yaml")
-            result = _result(code, control)
-            if code == 0 and self.state.get(kind, namespace, name) is not None:
-                self._apply_status(kind, namespace, name, status, action, result, control)
+            result = result_of(code, control)
+            self._kratix_after(flows, pipeline, action, obj, status, result)
             if result == "succeeded" and action == "configure":
                 # Kratix skips Work creation when a pipeline asks to suspend or retry.
                 target = self.root / "statestore" / flows.promise / namespace / name / pipeline.name
                 shutil.rmtree(target, ignore_errors=True)
                 shutil.copytree(root / "output", target)
         if result == "retry":
-            due = self.now + parse_duration(str(control["retryAfter"]))
-            self.books[f"{kind.plural}/{namespace}/{name}"]["retryAt"] = rfc3339(due)
-        self.runs.append(
-            Run(kind.kind, namespace, name, action, pipeline.name, result, str(control.get("message", "")))
-        )
-        if result == "failed":
-            raise SimulationError(f"{kind.kind} {namespace}/{name} {action} pipeline {pipeline.name} failed")
+            retry_at = self.now + parse_duration(str(control["retryAfter"]))
+            self.books[f"{kind.plural}/{namespace}/{name}"]["retryAt"] = rfc3339(retry_at)
+        message = str(control.get("message", "")) or str(status.get("message", ""))
+        self.runs.append(Run(kind.kind, namespace, name, action, pipeline.name, result, message))
         return result
 
-    def _apply_status(
+    def _execute(self, pipeline: Pipeline, root: Path, env: Mapping[str, str]) -> int:
+        """Run one pipeline container on a Kratix folder; its exit code. In-process here."""
+        decide, kind = self.registry[pipeline.command]
+        return run_workflow(decide, io=KratixIO(root, env), kube=self.kube, kind=kind, now=self.now)
+
+    def _kratix_after(
         self,
-        kind: Kind,
-        namespace: str,
-        name: str,
-        status: Mapping[str, Any],
+        flows: PromiseWorkflows,
+        pipeline: Pipeline,
         action: str,
-        result: str,
-        control: Mapping[str, Any],
+        before: KubeObject,
+        status_yaml: Mapping[str, Any],
+        result: Result,
     ) -> None:
-        """Kratix's rule: top-level keys replace; conditions merge by type."""
-        current = self.state.get(kind, namespace, name) or {}
-        merged = dict(current.get("status") or {})
-        for key, value in status.items():
-            if key != "conditions":
-                merged[key] = value
-        workflow_ok = result == "succeeded"
-        reason = {
-            "succeeded": "PipelinesExecutedSuccessfully",
-            "suspended": "Suspended",
-            "retry": "RetryScheduled",
-        }
-        kratix_condition = condition(
-            "ConfigureWorkflowCompleted" if action == "configure" else "DeleteWorkflowCompleted",
-            workflow_ok,
-            reason[result],
-            str(control.get("message", "")),
-            self.now,
-        )
-        by_type = {c["type"]: c for c in merged.get("conditions") or []}
-        for cond in [*(status.get("conditions") or []), kratix_condition]:
-            by_type[cond["type"]] = cond
-        merged["conditions"] = list(by_type.values())
-        self.state.put(kind, {**current, "status": merged})
+        """Kratix's status writer and controller once a pipeline ended (see kratix_status)."""
+        meta = before["metadata"]
+        current = self.state.get(flows.kind, meta["namespace"], meta["name"])
+        if current is None:
+            return
+        status = current.get("status") or {}
+        if action == "delete":
+            merged = after_delete(status, status_yaml, result, self.now)
+        else:
+            merged = after_configure(
+                status,
+                status_yaml,
+                result,
+                pipeline=pipeline.name,
+                last=pipeline == flows.configure[-1],
+                generation=int(current["metadata"].get("generation", 1)),
+                now=self.now,
+            )
+        self.state.put(flows.kind, {**current, "status": merged})
+        if result in ("suspended", "retry"):
+            self._kratix_labels(flows.kind, meta["namespace"], meta["name"], {SUSPENDED_LABEL: "true"})
+
+    # -- what a user must know ---------------------------------------------------------------------
+    def attention(self) -> list[str]:
+        """Resources Kratix will not finish by itself (STUCK, FAILED), and those waiting for a retry."""
+        lines = []
+        for flows in self.workflows.values():
+            for obj in self.state.of_kind(flows.kind):
+                what = f"{flows.kind.kind} {obj['metadata']['namespace']}/{obj['metadata']['name']}"
+                line = attention(what, obj, self.books.get(self._key(obj), {}))
+                if line:
+                    lines.append(line)
+        return lines
 
     # -- persistence ---------------------------------------------------------------------------------
     def save(self) -> None:
@@ -285,21 +370,6 @@ class Engine:
     def _key(self, obj: KubeObject) -> str:
         kind = self._kind(obj)
         return f"{kind.plural}/{obj['metadata']['namespace']}/{obj['metadata']['name']}"
-
-
-def _retry_due(book: Mapping[str, Any], now: datetime) -> bool:
-    due = book.get("retryAt")
-    return bool(due) and datetime.fromisoformat(str(due).replace("Z", "+00:00")) <= now
-
-
-def _result(code: int, control: Mapping[str, Any]) -> str:
-    if code != 0:
-        return "failed"
-    if control.get("suspend"):
-        return "suspended"
-    if control.get("retryAfter"):
-        return "retry"
-    return "succeeded"
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,12 +27,30 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+@dataclass(frozen=True)
+class Write:
+    """One write a client made, as it would cross the wire: HTTP method, REST path, JSON body."""
+
+    method: str
+    path: str
+    body: KubeObject
+
+
+def api_path(kind: Kind, namespace: str, name: str = "", subresource: str = "") -> str:
+    """The REST path a real client uses for this call."""
+    prefix = f"/apis/{kind.group}/{kind.version}" if kind.group else f"/api/{kind.version}"
+    path = f"{prefix}/namespaces/{namespace}/{kind.plural}"
+    return path + (f"/{name}" if name else "") + (f"/{subresource}" if subresource else "")
+
+
 class MemoryKube:
-    """Implements foundry_lib.kube.KubeAPI over a ClusterState; records status patches it served."""
+    """Implements foundry_lib.kube.KubeAPI over a ClusterState; journals every write it served
+    (`writes`), so the contract suite can compare them with what a pipeline sends over HTTP."""
 
     def __init__(self, state: ClusterState, clock: Callable[[], datetime] | None = None) -> None:
         self.state = state
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.writes: list[Write] = []
 
     def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:
         found = self.state.get(kind, namespace, name)
@@ -48,6 +67,8 @@ class MemoryKube:
 
     def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
         name = body["metadata"]["name"]
+        full = {"apiVersion": kind.api_version, "kind": kind.kind, **body}
+        self.writes.append(Write("POST", api_path(kind, namespace), copy.deepcopy(full)))
         if self.state.get(kind, namespace, name) is not None:
             raise AlreadyExistsError(f"{kind.kind} {namespace}/{name} already exists")
         obj = copy.deepcopy(body)
@@ -60,6 +81,7 @@ class MemoryKube:
         return copy.deepcopy(self.state.put(kind, obj))
 
     def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject:
+        self.writes.append(Write("PATCH", api_path(kind, namespace, name), copy.deepcopy(patch)))
         current = self._existing(kind, namespace, name)
         allowed = {k: v for k, v in patch.items() if k != "status"}
         merged = merge_patch(current, allowed)
@@ -67,6 +89,8 @@ class MemoryKube:
         return copy.deepcopy(self.state.put(kind, merged))
 
     def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
+        body = {"status": copy.deepcopy(status)}
+        self.writes.append(Write("PATCH", api_path(kind, namespace, name, "status"), body))
         current = self._existing(kind, namespace, name)
         return copy.deepcopy(self.state.put(kind, merge_patch(current, {"status": status})))
 

@@ -16,10 +16,13 @@ def _phase(obj: dict[str, Any]) -> str:
         return str(status["phase"])
     conditions = {c.get("type"): c for c in status.get("conditions") or []}
     accepted = conditions.get("Accepted")
-    workflow = conditions.get("ConfigureWorkflowCompleted")
+    workflow = conditions.get("ConfigureWorkflowCompleted") or {}
+    reconciled = conditions.get("Reconciled") or {}
+    if workflow.get("reason") == "ConfigureWorkflowFailed":
+        return "Failed"
     if accepted and accepted.get("status") == "False":
         return "Refused" if accepted.get("reason") != "TransientError" else "Retrying"
-    if workflow and workflow.get("reason") == "RetryScheduled":
+    if reconciled.get("reason") == "WorkflowSuspended":
         return "Waiting"
     return "Ready" if accepted else "Pending"
 
