@@ -37,7 +37,7 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     ("foundry-instance", Action.CONFIGURE): {
         "foundryinstances": "list patch",  # patch: wake a pool owner this instance detached from
         "foundrylicenses": "get patch",  # patch: the manual-reconciliation label
-        "secrets": "get create",  # the generated admin key
+        "secrets": "create",  # the generated admin key (AlreadyExists = it exists; never read)
         "foundryinstances/status": "patch",
     },
     ("foundry-instance", Action.DELETE): {
