@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_STATE ?= .demo
 IMAGE ?= ghcr.io/foundry-platform/foundry-platform:0.1.0
+# Label of the Destination every Promise schedules to (the cluster holding the tenants' Secrets).
+DESTINATION_SELECTOR ?= foundry.platform/destination=true
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test test-all lint typecheck promises check-promises docs bench clean
@@ -40,7 +42,8 @@ lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry
 	$(BIN)/lint-imports
 
 promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the models
-	$(BIN)/foundry-platform promises --output promises --image $(IMAGE)
+	$(BIN)/foundry-platform promises --output promises --image $(IMAGE) \
+		--destination-selector $(DESTINATION_SELECTOR)
 
 docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram)
 	$(BIN)/python -m foundry_platform.docs docs
