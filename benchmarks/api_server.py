@@ -64,7 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
     store: Store
     lock: threading.Lock
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, code: int, body: Mapping[str, Any]) -> None:
