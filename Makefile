@@ -48,8 +48,8 @@ promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the mode
 docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram)
 	$(BIN)/python -m foundry_platform.docs docs
 
-bench: $(VENV)/.installed ## Run the benchmarks and print their figures
-	$(BIN)/python -m benchmarks
+bench: $(VENV)/.installed ## Run the benchmarks, print their figures and update docs/performance.md
+	$(BIN)/python -m benchmarks --write docs/performance.md
 
 clean: ## Remove the virtualenv, demo state and caches
 	rm -rf $(VENV) $(DEMO_STATE) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
