@@ -66,7 +66,7 @@ def table() -> str:
     floor, instance = floor_ms(), instance_ms()
     return "\n".join(
         [
-            "| run | process ms | × floor |",
+            "| run | process ms | times floor |",
             "| --- | ---: | ---: |",
             f"| bare import floor | {floor:.0f} | 1.00 |",
             f"| instance configure | {instance:.0f} | {instance / floor:.2f} |",
