@@ -220,10 +220,10 @@ _LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 
 
 def parse_destination_selector(pairs: Sequence[str]) -> dict[str, str]:
-    """`key=value` labels (as `--destination-selector` takes them) → matchLabels, checked as
-    Kubernetes checks label keys and values, each problem named."""
+    """`key=value` labels (as `--destination-selector` takes them, repeated or comma-separated) →
+    matchLabels, checked as Kubernetes checks label keys and values, each problem named."""
     selector: dict[str, str] = {}
-    for pair in pairs:
+    for pair in (p for arg in pairs for p in arg.split(",")):
         key, sep, value = pair.partition("=")
         prefix, slash, name = key.rpartition("/")
         where = f"--destination-selector {pair!r}"

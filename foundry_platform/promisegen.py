@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="label of the Destination every Promise schedules to; repeat for several labels "
+        help="label of the Destination every Promise schedules to; repeat or comma-separate several "
         f"(default {default_selector}: put it on the Destination holding the tenants' Secrets)",
     )
     parser.add_argument(

@@ -374,6 +374,7 @@ SELECTOR_CASES = [
     ("one", ["--destination-selector", "env=prod"], 0, {"env": "prod"}, ""),
     ("two", ["--destination-selector", "env=prod", "--destination-selector", "example.com/zone=eu-1"], 0,
      {"env": "prod", "example.com/zone": "eu-1"}, ""),
+    ("comma-separated", ["--destination-selector", "env=prod,zone=eu"], 0, {"env": "prod", "zone": "eu"}, ""),
     ("no-equals", ["--destination-selector", "prod"], 2, None, "expected key=value"),
     ("bad-value", ["--destination-selector", "env=a b"], 2, None, "'a b' is not a label value"),
     ("bad-key", ["--destination-selector=-env=prod"], 2, None, "'-env' is not a label key"),
