@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_STATE ?= .demo
 IMAGE ?= ghcr.io/foundry-platform/foundry-platform:0.1.0
+# Label of the Destination every Promise schedules to (the cluster holding the tenants' Secrets).
+DESTINATION_SELECTOR ?= foundry.platform/destination=true
 
 .DEFAULT_GOAL := help
 .PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench clean
@@ -45,13 +47,14 @@ lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry
 	$(BIN)/lint-imports
 
 promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the models
-	$(BIN)/foundry-platform promises --output promises --image $(IMAGE)
+	$(BIN)/foundry-platform promises --output promises --image $(IMAGE) \
+		--destination-selector $(DESTINATION_SELECTOR)
 
 docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram, status key table)
 	$(BIN)/python -m foundry_platform.docs docs
 
-bench: $(VENV)/.installed ## Run the benchmarks and print their figures
-	$(BIN)/python -m benchmarks
+bench: $(VENV)/.installed ## Run the benchmarks, print their figures and update docs/performance.md
+	$(BIN)/python -m benchmarks --write docs/performance.md
 
 clean: ## Remove the virtualenv, demo state and caches
 	rm -rf $(VENV) $(DEMO_STATE) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,13 +1,58 @@
-"""Run every benchmark and print its figures."""
+"""Run every benchmark and print its figures; `--write docs/performance.md` also puts the tables there.
+
+`make bench` runs this with `--write docs/performance.md`: the measured tables sit between the
+`<!-- bench:start -->` and `<!-- bench:end -->` markers; the text around them is kept.
+"""
 
 from __future__ import annotations
 
-from benchmarks import license_scale, pipeline_process
+import argparse
+import platform
+import sys
+from pathlib import Path
+
+from benchmarks import license_scale, license_switch, pipeline_process
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def main() -> None:
+def _measured() -> str:
+    return "\n".join(
+        [
+            f"Measured by `make bench` with Python {platform.python_version()} on {platform.machine()}.",
+            "",
+            "License configure, one switch of the active instance (`foundry-license-configure` as a "
+            "process against a local API; writes counted on the run after a settled one):",
+            "",
+            license_switch.table(),
+            "",
+            "Instance configure (`foundry-instance-configure` as a process against a local API):",
+            "",
+            pipeline_process.table(),
+        ]
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    doc = path.read_text(encoding="utf-8")
+    if START not in doc or END not in doc:
+        raise SystemExit(f"{path}: no {START} ... {END} markers to put the tables between")
+    head, _, rest = doc.partition(START)
+    _, _, tail = rest.partition(END)
+    path.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=Path, metavar="FILE", help="also put the tables into FILE")
+    args = parser.parse_args(argv)
     license_scale.main()
-    pipeline_process.main()
+    print()
+    text = _measured()
+    print(text)
+    if args.write:
+        _write(args.write, text)
+        print(f"\nwrote the tables into {args.write}", file=sys.stderr)
 
 
 if __name__ == "__main__":

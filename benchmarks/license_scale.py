@@ -38,7 +38,7 @@ def _license() -> dict[str, object]:
             "baseDomain": "dungeons.example.com",
             "activeInstanceName": "campaign-00000",
         },
-        "status": {"observedGeneration": 1},
+        "status": {},  # a first run: every instance is new to the license
     }
 
 

@@ -2,10 +2,12 @@
 
 The model's JSON schema is made structural: references inlined, optional `X | None` turned into `X`,
 titles and defaults dropped (the model applies defaults; they are named in the description instead
-so stored objects do not freeze a default the platform may change). Structural schemas cannot say
-`additionalProperties: false`, and the API server would silently prune an unknown field, so every
-object keeps unknown fields: the pipeline sees a typo and rejects it with a message naming the field.
-Cross-field rules the JSON schema cannot express are CEL rules kept next to the models they mirror.
+so stored objects do not freeze a default the platform may change). Objects are closed: no
+`x-kubernetes-preserve-unknown-fields`, so with the API server's strict field validation (kubectl's
+default) `kubectl apply` rejects a typo such as `activeInstance: b` with its own error naming the
+field, before any pipeline runs. Only a map the model declares free-form (`dict[str, Any]`) keeps
+unknown fields; a `dict[str, X]` becomes `additionalProperties: X`. Cross-field rules the JSON schema
+cannot express are CEL rules kept next to the models they mirror.
 """
 
 from __future__ import annotations
@@ -79,10 +81,17 @@ def _convert(
         out["items"] = _convert(node["items"], defs, None, f"{path}[]")
     if out["type"] == "object":
         props = node.get("properties", {})
-        out["properties"] = {
-            key: _convert(child, defs, None, f"{path}.{key}") for key, child in props.items()
-        }
-        out["x-kubernetes-preserve-unknown-fields"] = True
+        extra = node.get("additionalProperties")
+        if props:
+            out["properties"] = {
+                key: _convert(child, defs, None, f"{path}.{key}") for key, child in props.items()
+            }
+        elif isinstance(extra, Mapping) and extra:
+            out["additionalProperties"] = _convert(extra, defs, None, f"{path}.*")
+        elif extra is not False:  # a free-form map (`dict[str, Any]`): the only place unknown keys live
+            out["x-kubernetes-preserve-unknown-fields"] = True
+        else:
+            out["properties"] = {}
         rules = _CEL_BY_DEF.get(def_name or "", ())
         if rules:
             out["x-kubernetes-validations"] = [{"rule": r.rule, "message": r.message} for r in rules]

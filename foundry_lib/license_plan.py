@@ -7,6 +7,8 @@ on every run; this module switches at once (the player-aware guard lives in swit
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -124,6 +126,7 @@ def plan_license(facts: LicenseFacts) -> Outcome:
     message = _message(note, routes)
     status: dict[str, Any] = {
         "activeInstance": active or "",
+        INSTANCE_INPUTS: instance_inputs(lic.spec),
         "instances": [_instance_status(r) for r in routes],
         "message": message,
         "conditions": [condition("Accepted", True, "Routed", message, facts.now)],
@@ -131,28 +134,46 @@ def plan_license(facts: LicenseFacts) -> Outcome:
     return Outcome(outputs=outputs, status=status, effects=tuple(effects))
 
 
+# License fields no instance renders from: routing and activation policy. Every other field (and any
+# field added later) counts, so a new field can only wake too much, never too little.
+_NOT_RENDERED_BY_INSTANCES = frozenset({"active_instance_name", "switchover", "activation", "ownership"})
+INSTANCE_INPUTS = "instanceInputs"  # license status key, owned by the license pipeline
+
+
+def instance_inputs(spec: FoundryLicenseSpec) -> str:
+    """A short fingerprint of what instances render from their license (defaults, restrictions,
+    domain, storage root, standby, Secret references). Recorded in `status.instanceInputs`: a run whose
+    fingerprint differs from the recorded one re-runs every instance; a switch of the active instance
+    does not change it."""
+    data = spec.model_dump(mode="json", by_alias=True, exclude=set(_NOT_RENDERED_BY_INSTANCES))
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> list[Effect]:
-    """Tell instances they are (in)active, and re-run those whose rendering depends on this license:
-    all of them after a spec change (defaults, limits, domain), admitted ones never rendered yet, and
-    every instance that stops on standby (scaleToZero, or a shared worlds pool) whose active state
-    flips. Status goes first, so a re-run reads it."""
+    """Tell instances they are (in)active, and wake (manual-reconciliation label) only those whose
+    rendering changed: all of them when `instance_inputs` differs from the recorded fingerprint,
+    instances this license now admits that have not rendered yet, and an instance that stops on standby
+    (scaleToZero, or a shared worlds pool) whose active state flips. A switch A→B thus writes and wakes
+    A and B at most; a rerun with nothing changed writes nothing. Status goes first, so a re-run reads
+    it."""
     lic = facts.license
     by_name = {i.name: i for i in facts.instances}
     before = {str(e.get("name")): e.get("state") for e in lic.status.get("instances") or []}
-    spec_changed = lic.status.get("observedGeneration") != lic.generation
+    inputs_changed = lic.status.get(INSTANCE_INPUTS) != instance_inputs(lic.spec)
     effects: list[Effect] = []
     for r in routes:
+        inst = by_name[r.name]
         is_active = r.state == "active"
-        flipped = by_name[r.name].status.get("isActive") != is_active
+        flipped = inst.status.get("isActive") != is_active
         if flipped:
             effects.append(PatchStatus(FOUNDRY_INSTANCE, lic.namespace, r.name, {"isActive": is_active}))
-        waiting = (
-            before.get(r.name) in ("over-limit", "hostname-taken") or "hostname" not in by_name[r.name].status
-        )
-        admitted_now = waiting and r.state in ("active", "standby")
-        shares_worlds = by_name[r.name].spec.volumes.worlds.mode == "shared"
+        was_waiting = before.get(r.name) in ("over-limit", "hostname-taken")
+        never_rendered = r.name not in before and "hostname" not in inst.status
+        admitted_now = (was_waiting or never_rendered) and r.state in ("active", "standby")
+        shares_worlds = inst.spec.volumes.worlds.mode == "shared"
         stops_on_standby = lic.spec.standby.scale_to_zero or shares_worlds
-        if spec_changed or admitted_now or (flipped and stops_on_standby):
+        if inputs_changed or admitted_now or (flipped and stops_on_standby):
             effects.append(RequestReconcile(FOUNDRY_INSTANCE, lic.namespace, r.name))
     return effects
 

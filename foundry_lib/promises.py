@@ -1,8 +1,10 @@
 """The three Kratix Promises as plain data, generated from the spec models (DESIGN §3, STYLE 2).
 
 Each Promise carries its resource API as a CRD whose schema is the pydantic model's JSON schema made
-structural (see `crd_schema`): every object under `spec` keeps unknown fields, so the pipeline sees a
-typo and rejects it with a message naming the field instead of the API server pruning it silently.
+structural and closed (see `crd_schema`): the API server rejects an unknown field under `spec`; status
+stays free-form (Kratix replaces a status schema anyway). Every Promise is scheduled by the same
+`destinationSelectors` (a tenant's routes, workloads and Secrets land on one cluster), names the
+Promises it needs (`requiredPromises`) and carries the release version (`kratix.io/promise-version`).
 
 The permission table at the top is the reviewable statement of what each pipeline may do.
 """
@@ -10,8 +12,9 @@ The permission table at the top is the reviewable statement of what each pipelin
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -19,6 +22,7 @@ from pydantic import BaseModel
 
 from foundry_lib import kube
 from foundry_lib.crd_schema import structural_schema
+from foundry_lib.errors import UserError
 from foundry_lib.models import FoundryActivationRequestSpec, FoundryInstanceSpec, FoundryLicenseSpec
 from foundry_lib.names import DNS1123_LABEL_PATTERN, MAX_LABEL
 from foundry_lib.settings import PlatformSettings, env_key
@@ -37,7 +41,7 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     ("foundry-instance", Action.CONFIGURE): {
         "foundryinstances": "list patch",  # patch: wake a pool owner this instance detached from
         "foundrylicenses": "get patch",  # patch: the manual-reconciliation label
-        "secrets": "get create",  # the generated admin key
+        "secrets": "create",  # the generated admin key (AlreadyExists = it exists; never read)
         "foundryinstances/status": "patch",
     },
     ("foundry-instance", Action.DELETE): {
@@ -83,6 +87,7 @@ class PromiseDefinition:
     columns: tuple[Column, ...]
     status_doc: str
     catalog_actions: frozenset[Action] = frozenset()
+    requires: tuple[str, ...] = ()  # Promises that must be installed (same release) before this one
 
 
 _AGE = Column("Age", ".metadata.creationTimestamp", "date")
@@ -100,8 +105,8 @@ PROMISES: tuple[PromiseDefinition, ...] = (
             Column("Message", ".status.message"),
             _AGE,
         ),
-        status_doc="Written by the license pipeline: activeInstance, instances, pendingSwitchover, "
-        "conditions, message.",
+        status_doc="Written by the license pipeline: activeInstance, instanceInputs, instances, "
+        "pendingSwitchover, conditions, message.",
     ),
     PromiseDefinition(
         name="foundry-instance",
@@ -120,6 +125,7 @@ PROMISES: tuple[PromiseDefinition, ...] = (
         status_doc="Instance pipeline: foundryVersion, volumes, hostname, url, conditions, message. "
         "License pipeline: isActive. Monitor: connectedPlayers, lastPlayerActivity, activeWorld, foundry.",
         catalog_actions=frozenset({Action.CONFIGURE}),
+        requires=("foundry-license",),
     ),
     PromiseDefinition(
         name="foundry-activation-request",
@@ -135,6 +141,7 @@ PROMISES: tuple[PromiseDefinition, ...] = (
         ),
         status_doc="Written by the activation pipeline: phase (Pending, Approved, Denied, Expired, "
         "Completed), message.",
+        requires=("foundry-instance",),
     ),
 )
 PROMISE_NAMES = tuple(p.name for p in PROMISES)
@@ -153,27 +160,92 @@ _SECURITY_CONTEXT = {
 _RESOURCES = {"requests": {"cpu": "50m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}
 
 
-def all_promises(image: str) -> dict[str, dict[str, Any]]:
+PROMISE_VERSION_LABEL = "kratix.io/promise-version"
+# The label a platform team puts on the Destination where tenants' Secrets, routes and workloads live.
+DEFAULT_DESTINATION_SELECTOR: Mapping[str, str] = {"foundry.platform/destination": "true"}
+
+
+@dataclass(frozen=True)
+class PromiseRelease:
+    """What `make promises` stamps on every Promise: the package version (`0.1.0`, from the package
+    metadata: one place) and the labels of the Destination every Promise schedules to. Without a
+    version (the simulator), Promises carry no version label and require any version."""
+
+    version: str | None = None
+    destination_selector: Mapping[str, str] = field(
+        default_factory=lambda: dict(DEFAULT_DESTINATION_SELECTOR)
+    )
+
+    @property
+    def promise_version(self) -> str | None:
+        return f"v{self.version}" if self.version else None
+
+
+def all_promises(image: str, release: PromiseRelease | None = None) -> dict[str, dict[str, Any]]:
     """Every Promise, keyed by its name, in a fixed order."""
-    return {name: render_promise(name, image=image) for name in PROMISE_NAMES}
+    return {name: render_promise(name, image=image, release=release) for name in PROMISE_NAMES}
 
 
-def render_promise(name: str, *, image: str) -> dict[str, Any]:
+def render_promise(name: str, *, image: str, release: PromiseRelease | None = None) -> dict[str, Any]:
     """One `platform.kratix.io/v1alpha1` Promise: the CRD of its kind and its two workflows."""
     definition = next((p for p in PROMISES if p.name == name), None)
     if definition is None:
         raise KeyError(f"unknown Promise {name!r}; known: {', '.join(PROMISE_NAMES)}")
+    release = release or PromiseRelease()
+    labels = {"app.kubernetes.io/part-of": "foundry-platform"}
+    version = release.promise_version
+    if version:
+        labels[PROMISE_VERSION_LABEL] = version
+    spec: dict[str, Any] = {
+        "api": _crd(definition),
+        "destinationSelectors": [{"matchLabels": dict(release.destination_selector)}],
+    }
+    if definition.requires:
+        spec["requiredPromises"] = [
+            {"name": required} | ({"version": version} if version else {}) for required in definition.requires
+        ]
+    spec["workflows"] = {
+        "resource": {action.value: [_pipeline(definition, action, image)] for action in Action}
+    }
     return {
         "apiVersion": "platform.kratix.io/v1alpha1",
         "kind": "Promise",
-        "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "foundry-platform"}},
-        "spec": {
-            "api": _crd(definition),
-            "workflows": {
-                "resource": {action.value: [_pipeline(definition, action, image)] for action in Action}
-            },
-        },
+        "metadata": {"name": name, "labels": labels},
+        "spec": spec,
     }
+
+
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+_LABEL_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def parse_destination_selector(pairs: Sequence[str]) -> dict[str, str]:
+    """`key=value` labels (as `--destination-selector` takes them, repeated or comma-separated) →
+    matchLabels, checked as Kubernetes checks label keys and values, each problem named."""
+    selector: dict[str, str] = {}
+    for pair in (p for arg in pairs for p in arg.split(",")):
+        key, sep, value = pair.partition("=")
+        prefix, slash, name = key.rpartition("/")
+        where = f"--destination-selector {pair!r}"
+        if not sep:
+            raise UserError(f"{where}: expected key=value, e.g. foundry.platform/destination=true")
+        if (
+            not name
+            or len(name) > 63
+            or not _LABEL_NAME.match(name)
+            or (slash and (not prefix or len(prefix) > 253 or not _LABEL_PREFIX.match(prefix)))
+        ):
+            raise UserError(
+                f"{where}: {key!r} is not a label key; allowed: an optional DNS subdomain prefix and '/', "
+                "then 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
+            )
+        if len(value) > 63 or not _LABEL_NAME.match(value):
+            raise UserError(
+                f"{where}: {value!r} is not a label value; allowed: at most 63 letters, digits, '-', '_' "
+                "or '.', starting and ending alphanumeric"
+            )
+        selector[key] = value
+    return selector
 
 
 def console_script(definition: PromiseDefinition, action: Action) -> str:

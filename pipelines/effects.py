@@ -24,8 +24,7 @@ def apply_effect(kube: KubeAPI, effect: Effect) -> None:
 
 
 def _ensure_secret(kube: KubeAPI, effect: EnsureSecret) -> None:
-    if kube.get(SECRET, effect.namespace, effect.name) is not None:
-        return
+    """Create, never read: the pipeline has no `get` on Secrets (least privilege, DESIGN rule 9)."""
     body = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -33,5 +32,5 @@ def _ensure_secret(kube: KubeAPI, effect: EnsureSecret) -> None:
         "metadata": {"name": effect.name, "namespace": effect.namespace, "labels": dict(effect.labels)},
         "stringData": {effect.key: secrets.token_urlsafe(32)},
     }
-    with suppress(AlreadyExistsError):  # a concurrent run created it: its value stands
+    with suppress(AlreadyExistsError):  # it exists (an earlier or concurrent run): its value stands
         kube.create(SECRET, effect.namespace, body)

@@ -176,3 +176,22 @@ async def test_dry_run_renders_but_changes_nothing_in_the_api(
     assert run.read("metadata/status.yaml")["hostname"] == f"{INSTANCE}.dungeons.example.com"
     assert _requests(emulator, "get")  # it did read the license and instances
     assert (_requests(emulator, "post"), _requests(emulator, "patch")) == ([], [])
+
+
+async def test_an_existing_admin_key_is_kept_and_no_secret_is_ever_read(
+    emulator: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    existing = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": ADMIN_SECRET, "namespace": NS},
+        "data": {"adminKey": base64.b64encode(b"kept-from-the-first-run").decode()},
+    }
+    _populate(emulator, _license(), _instance(), existing)
+    run = await _run_pipeline(emulator, tmp_path, _instance())
+
+    assert run.code == 0, run.stderr
+    assert [r.url.path for r in _requests(emulator, "post")] == [_path(SECRET)]  # AlreadyExists: it stands
+    assert emulator.objects[_key(SECRET), NS, ADMIN_SECRET].raw["data"] == existing["data"]
+    secret_reads = [r for r in _requests(emulator, "get") if r.url.path.startswith(_path(SECRET))]
+    assert secret_reads == []  # the instance pipeline is granted no `get` on Secrets

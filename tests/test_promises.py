@@ -15,14 +15,21 @@ from foundry_lib import kube
 from foundry_lib.crd_schema import CEL_RULES
 from foundry_lib.errors import UserError
 from foundry_lib.models.request import parse_request
-from foundry_lib.promises import PROMISES, all_promises
+from foundry_lib.promises import (
+    DEFAULT_DESTINATION_SELECTOR,
+    PROMISE_VERSION_LABEL,
+    PROMISES,
+    PromiseRelease,
+    all_promises,
+)
 from foundry_lib.settings import PlatformSettings, env_key
-from foundry_platform.promisegen import DEFAULT_IMAGE, promise_texts, promises_main
+from foundry_platform import __version__
+from foundry_platform.promisegen import DEFAULT_IMAGE, DEFAULT_RELEASE, promise_texts, promises_main
 
 REPO = Path(__file__).parents[1]
 KRATIX_CRD = REPO.parent / "shared" / "schemas" / "kratix-promises-crd.yaml"
 EXAMPLES = REPO / "examples"
-GENERATED = all_promises(DEFAULT_IMAGE)
+GENERATED = all_promises(DEFAULT_IMAGE, DEFAULT_RELEASE)
 TEXTS = promise_texts(DEFAULT_IMAGE)
 BY_KIND = {p.kind.kind: p for p in PROMISES}
 PIPELINES = [
@@ -209,6 +216,7 @@ def test_example_is_accepted_by_model_and_crd(where: str, doc: dict[str, Any]) -
     except UserError as exc:
         pytest.fail(f"{where}: {exc.message}")
     jsonschema.validate(doc, _openapi(definition.name))
+    assert _pruned(doc["spec"], _openapi(definition.name)["properties"]["spec"], ".spec") == []
 
 
 LICENSE = {"licenseSecretRef": {"name": "fl-key", "key": "license"}, "baseDomain": "dungeons.example.com"}
@@ -305,3 +313,88 @@ def test_cel_rules_agree_with_the_model(model_name: str, value: dict[str, Any], 
         model_ok = False
     assert len(verdicts) == len(CEL_RULES[model])
     assert (all(verdicts), model_ok) == (valid, valid)
+
+
+UNKNOWN_FIELD_CASES = [
+    ("license-typo-at-top", "foundry-license", {**LICENSE, "activeInstance": "b"}, [".spec.activeInstance"]),
+    ("license-typo-nested", "foundry-license", {**LICENSE, "standby": {"scaleToZer0": True}},
+     [".spec.standby.scaleToZer0"]),
+    ("instance-typo-deep", "foundry-instance",
+     {**INSTANCE, "volumes": {"worlds": {"mode": "copied", "source": {"instance": "b", "pth": "x"}}}},
+     [".spec.volumes.worlds.source.pth"]),
+    ("request-typo", "foundry-activation-request", {**REQUEST, "reasons": "x"}, [".spec.reasons"]),
+    ("license-known-fields", "foundry-license", LICENSE, []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "spec", "unknown"), [c[1:] for c in UNKNOWN_FIELD_CASES], ids=[c[0] for c in UNKNOWN_FIELD_CASES]
+)
+def test_api_server_rejects_unknown_spec_fields(name: str, spec: dict[str, Any], unknown: list[str]) -> None:
+    """Closed spec schemas: the fields the API server would prune are exactly those strict field
+    validation (kubectl's default) rejects with `unknown field`; none may be silently kept or dropped."""
+    schema = _openapi(name)
+    assert not [p for p, node in _schema_nodes(schema["properties"]["spec"], ".spec")
+                if node.get("x-kubernetes-preserve-unknown-fields")]  # fmt: skip
+    assert _pruned(spec, schema["properties"]["spec"], ".spec") == unknown
+    assert schema["properties"]["status"]["x-kubernetes-preserve-unknown-fields"] is True  # Kratix's
+
+
+def test_every_promise_schedules_to_one_destination_selector_and_carries_the_package_version() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert __version__ == pyproject["project"]["version"]  # the installed metadata is not stale
+    for promise in GENERATED.values():
+        assert promise["metadata"]["labels"][PROMISE_VERSION_LABEL] == f"v{__version__}"
+        assert promise["spec"]["destinationSelectors"] == [
+            {"matchLabels": dict(DEFAULT_DESTINATION_SELECTOR)}
+        ]
+
+
+def test_required_promises_name_the_promises_each_one_needs_at_the_same_release() -> None:
+    required = {
+        name: [(r["name"], r["version"]) for r in promise["spec"].get("requiredPromises", [])]
+        for name, promise in GENERATED.items()
+    }
+    version = f"v{__version__}"
+    assert required == {
+        "foundry-license": [],
+        "foundry-instance": [("foundry-license", version)],
+        "foundry-activation-request": [("foundry-instance", version)],
+    }
+
+
+def test_promises_without_a_release_version_require_any_version() -> None:
+    promise = all_promises(DEFAULT_IMAGE, PromiseRelease())["foundry-instance"]
+    assert PROMISE_VERSION_LABEL not in promise["metadata"]["labels"]
+    assert promise["spec"]["requiredPromises"] == [{"name": "foundry-license"}]
+
+
+SELECTOR_CASES = [
+    ("default", [], 0, {"foundry.platform/destination": "true"}, ""),
+    ("one", ["--destination-selector", "env=prod"], 0, {"env": "prod"}, ""),
+    ("two", ["--destination-selector", "env=prod", "--destination-selector", "example.com/zone=eu-1"], 0,
+     {"env": "prod", "example.com/zone": "eu-1"}, ""),
+    ("comma-separated", ["--destination-selector", "env=prod,zone=eu"], 0, {"env": "prod", "zone": "eu"}, ""),
+    ("no-equals", ["--destination-selector", "prod"], 2, None, "expected key=value"),
+    ("bad-value", ["--destination-selector", "env=a b"], 2, None, "'a b' is not a label value"),
+    ("bad-key", ["--destination-selector=-env=prod"], 2, None, "'-env' is not a label key"),
+    ("bad-prefix", ["--destination-selector", "Ex_ample/env=prod"], 2, None, "not a label key"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "labels", "error"), [c[1:] for c in SELECTOR_CASES], ids=[c[0] for c in SELECTOR_CASES]
+)
+def test_promises_command_takes_the_destination_selector(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int,
+    labels: dict[str, str] | None, error: str,
+) -> None:  # fmt: skip
+    assert promises_main(["--output", str(tmp_path), *args]) == code
+    err = capsys.readouterr().err
+    if labels is None:
+        assert error in err and "--destination-selector" in err
+        assert not list(tmp_path.iterdir())
+        return
+    for name in GENERATED:
+        promise = yaml.safe_load((tmp_path / name / "promise.yaml").read_text(encoding="utf-8"))
+        assert promise["spec"]["destinationSelectors"] == [{"matchLabels": labels}]
