@@ -176,11 +176,6 @@ def test_hostname_change_moves_the_route(state: Path, tmp_path: Path) -> None:
     assert route["spec"]["hostnames"] == ["beta.example.org"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fixed by the runtime change on branch a-runtime: the license delete suspends while its "
-    "instances are themselves being deleted, and a suspended delete never resumes (STUCK)",
-)
 def test_license_delete_waits_for_its_instances(state: Path, tmp_path: Path) -> None:
     lic_file = _write(tmp_path, "lic", _license())
     assert simulate(state, lic_file, extra=("--delete",)) == 0

@@ -111,6 +111,7 @@ STATUS_MODELS: Mapping[str, StatusModel] = MappingProxyType(
                     Writer.LICENSE_PIPELINE: (
                         "activeInstance",
                         "instances",
+                        "instanceInputs",
                         "pendingSwitchover",
                         "accepted",
                         "retry",
