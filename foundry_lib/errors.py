@@ -7,6 +7,7 @@ Anything else is a bug. Messages never carry secret values.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -37,6 +38,18 @@ class UserError(FoundryError):
         self.reason = reason
         self.field = field
         self.nudges = nudges
+
+
+class WaitError(FoundryError):
+    """Not an error in the request: something must happen first (a copy's source server must stop, a
+    pool peer must stop). The runtime publishes the message, renders nothing (the previous Work stays)
+    and asks Kratix to retry after `retry_after`."""
+
+    def __init__(self, message: str, *, reason: str, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.retry_after = retry_after
 
 
 class TransientError(FoundryError):

@@ -1,24 +1,30 @@
-"""Facts the pipelines read from the Kubernetes API, parsed into validated requests."""
+"""Facts the pipelines read from the Kubernetes API, parsed into validated requests.
+
+Other resources are read as last accepted (`accepted_view`): a refused edit of a license or instance
+reaches nobody. Pool peers are read raw, valid or not: a server runs whatever its spec says now.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from foundry_lib.accepted import accepted_view
 from foundry_lib.errors import UserError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request, parse_request
+from foundry_lib.running import Peer
 
 
 def load_license(kube: KubeAPI, namespace: str, name: str) -> Request[FoundryLicenseSpec] | None:
-    """The license, None when absent; an invalid license is the user's to fix, said as such."""
+    """The license as last accepted, None when absent; an invalid license is the user's to fix."""
     obj = kube.get(FOUNDRY_LICENSE, namespace, name)
     if obj is None or _deleting(obj):
         return None
     try:
-        return parse_request(obj, FoundryLicenseSpec)
+        return parse_request(accepted_view(obj), FoundryLicenseSpec)
     except UserError as err:
         raise UserError(
             f"FoundryLicense {name!r} is invalid, fix it first: {err.message}",
@@ -28,9 +34,11 @@ def load_license(kube: KubeAPI, namespace: str, name: str) -> Request[FoundryLic
 
 
 def instances_of(kube: KubeAPI, namespace: str, license_name: str) -> list[Request[FoundryInstanceSpec]]:
-    """Valid, not-deleting instances that reference the license (invalid ones deploy nothing)."""
+    """Not-deleting instances that reference the license, as last accepted (never accepted and
+    invalid ones deploy nothing)."""
     found = []
-    for obj in kube.list(FOUNDRY_INSTANCE, namespace):
+    for raw in kube.list(FOUNDRY_INSTANCE, namespace):
+        obj = accepted_view(raw)
         if _deleting(obj) or ((obj.get("spec") or {}).get("licenseRef") or {}).get("name") != license_name:
             continue
         try:
@@ -38,6 +46,15 @@ def instances_of(kube: KubeAPI, namespace: str, license_name: str) -> list[Reque
         except UserError:
             continue
     return found
+
+
+def peers_of(kube: KubeAPI, namespace: str) -> list[Peer]:
+    """Every not-deleting instance of the namespace with its raw status, valid or not."""
+    return [
+        Peer(str((obj.get("metadata") or {}).get("name")), dict(obj.get("status") or {}))
+        for obj in kube.list(FOUNDRY_INSTANCE, namespace)
+        if not _deleting(obj)
+    ]
 
 
 def with_self(

@@ -20,7 +20,7 @@ from typing import Any
 
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.conditions import condition
-from foundry_lib.errors import TransientError, UserError
+from foundry_lib.errors import TransientError, UserError, WaitError
 from foundry_lib.kube import Kind, KubeAPI, KubeObject
 from foundry_lib.outcome import Outcome, WorkflowControl
 from pipelines.effects import apply_effect
@@ -62,6 +62,15 @@ def run_workflow(decide: Decide, *, io: KratixIO, kube: KubeAPI, kind: Kind, now
         io.write_status(status)
         io.write_control(WorkflowControl(suspend=True, message=err.message))
         print(f"{label}: refused: {err.message}")
+        return 0
+    except WaitError as err:
+        status = {
+            "message": err.message,
+            "conditions": [condition(CONDITION, False, err.reason, err.message, now)],
+        }
+        io.write_status(status)
+        io.write_control(WorkflowControl(retry_after=err.retry_after, message=err.message))
+        print(f"{label}: waiting: {err.message}")
         return 0
     except TransientError as err:
         message = f"temporary failure, will retry: {err}"
