@@ -15,15 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from foundry_lib.models.request import Request
-
 ACCEPTED = "accepted"
 
 
-def accepted_record(request: Request[BaseModel]) -> dict[str, Any]:
-    """The status value recording this run's spec as accepted."""
-    spec = request.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return {"generation": request.generation, "spec": spec}
+def accepted_record(spec: BaseModel, generation: int) -> dict[str, Any]:
+    """The status value recording this run's spec (of metadata.generation `generation`) as accepted."""
+    return {"generation": generation, "spec": spec.model_dump(mode="json", by_alias=True, exclude_none=True)}
 
 
 def accepted_view(obj: Mapping[str, Any]) -> Mapping[str, Any]:

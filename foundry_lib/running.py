@@ -30,7 +30,7 @@ def runs(status: Mapping[str, Any]) -> bool:
     recorded = status.get(REPLICAS)
     if recorded is None:
         return bool(status.get("volumes"))
-    return recorded == 1
+    return bool(recorded == 1)
 
 
 def stops_on_standby(license_spec: FoundryLicenseSpec, instance_spec: FoundryInstanceSpec) -> bool:

@@ -14,7 +14,7 @@ from foundry_lib.models.request import parse_request
 from foundry_lib.outcome import Outcome
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.volumes import Script
-from pipelines.gather import instances_of, load_license, with_self
+from pipelines.gather import instances_of, load_license, peers_of, with_self
 from pipelines.runtime import entrypoint
 
 
@@ -32,6 +32,7 @@ def decide(obj: KubeObject, kube: KubeAPI, env: Mapping[str, str], now: datetime
         catalog=load_catalog(settings.catalog_overlay),
         scripts={script: read_script(script) for script in Script},
         now=now,
+        peers=peers_of(kube, instance.namespace),
     )
     return plan_instance(facts)
 

@@ -88,7 +88,7 @@ def render_storage(req: StorageRequest, plans: Sequence[VolumePlan], steps: Sequ
     volumes = [{"name": pod_volume_name(c), "persistentVolumeClaim": {"claimName": c}} for c in claims]
     worlds, plugins = by_kind[VolumeKind.WORLDS], by_kind[VolumeKind.PLUGINS]
     mounts = [
-        _mount(ctx, config_place(ctx), DATA_DIR, False),
+        _mount(ctx, config_place(ctx), DATA_DIR),
         _mount(ctx, worlds.place, WORLDS_DIR),
         *(_mount(ctx, plugins.place, path, sub) for sub, path in PLUGIN_DIRS.items()),
     ]
