@@ -68,6 +68,7 @@ def check_pool_version(
     if same:
         return
     what = f"Foundry {theirs}" if kind is VolumeKind.WORLDS else f"generation {other[0]}"
+    same_what = "core version" if kind is VolumeKind.WORLDS else "generation"
     why = (
         "an older core cannot open worlds a newer one migrated, and a newer one would migrate them out of "
         "the owner's reach"
@@ -76,7 +77,7 @@ def check_pool_version(
     )
     raise UserError(
         f"spec.foundryVersion: this instance shares the {kind} pool of {owner.name!r}, which runs {what}; "
-        f"members of a {kind} pool run the same {'core version' if kind is VolumeKind.WORLDS else 'generation'} "
+        f"members of a {kind} pool run the same {same_what} "
         f"({why}); set spec.foundryVersion to {theirs} (or leave it unset to follow the owner)",
         reason="PoolVersionMismatch",
         field="spec.foundryVersion",

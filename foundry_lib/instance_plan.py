@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from foundry_lib.catalog import Catalog
 from foundry_lib.accepted import ACCEPTED, accepted_record
+from foundry_lib.catalog import Catalog
 from foundry_lib.conditions import condition
 from foundry_lib.data_guard import check_copy_source_version, check_pool_version, pool_owner_version
 from foundry_lib.effective import EffectiveSpec, effective_spec

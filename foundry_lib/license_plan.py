@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from foundry_lib.accepted import ACCEPTED, accepted_record
 from foundry_lib.conditions import condition
 from foundry_lib.errors import UserError
 from foundry_lib.instance_plan import admitted, hostname_of
@@ -22,6 +23,7 @@ from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.outcome import Effect, Outcome, PatchStatus, RequestReconcile
 from foundry_lib.pool_paths import validate_root
+from foundry_lib.running import stops_on_standby
 from foundry_lib.settings import PlatformSettings
 
 
@@ -90,7 +92,8 @@ def plan_license(facts: LicenseFacts) -> Outcome:
     if lic.spec.shared_nfs_root:
         validate_root(lic.spec.shared_nfs_root, "spec.sharedNfsRoot")
     limit = lic.spec.restrictions.max_instances
-    admitted_names = admitted(facts.instances, limit)
+    routed = lic.status.get("activeInstance") or None
+    admitted_names = admitted(facts.instances, limit, str(routed) if routed else None)
     active, note = _active(facts, admitted_names)
     routes = _routes(facts, active, admitted_names)
     gateway = Gateway(settings.gateway_name, settings.gateway_namespace, settings.gateway_section)
@@ -121,6 +124,7 @@ def plan_license(facts: LicenseFacts) -> Outcome:
         "observedGeneration": lic.generation,
         "activeInstance": active or "",
         "instances": [_instance_status(r) for r in routes],
+        ACCEPTED: accepted_record(lic.spec, lic.generation),
         "message": message,
         "conditions": [condition("Accepted", True, "Routed", message, facts.now)],
     }
@@ -130,8 +134,8 @@ def plan_license(facts: LicenseFacts) -> Outcome:
 def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> list[Effect]:
     """Tell instances they are (in)active, and re-run those whose rendering depends on this license:
     all of them after a spec change (defaults, limits, domain), admitted ones never rendered yet, and
-    every instance that stops on standby (scaleToZero, or a shared worlds pool) whose active state
-    flips. Status goes first, so a re-run reads it."""
+    every instance that stops on standby (`running.stops_on_standby`) whose active state flips.
+    Status goes first, so a re-run reads it."""
     lic = facts.license
     by_name = {i.name: i for i in facts.instances}
     before = {str(e.get("name")): e.get("state") for e in lic.status.get("instances") or []}
@@ -146,9 +150,8 @@ def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> l
             before.get(r.name) in ("over-limit", "hostname-taken") or "hostname" not in by_name[r.name].status
         )
         admitted_now = waiting and r.state in ("active", "standby")
-        shares_worlds = by_name[r.name].spec.volumes.worlds.mode == "shared"
-        stops_on_standby = lic.spec.standby.scale_to_zero or shares_worlds
-        if spec_changed or admitted_now or (flipped and stops_on_standby):
+        stops = stops_on_standby(lic.spec, by_name[r.name].spec)
+        if spec_changed or admitted_now or (flipped and stops):
             effects.append(RequestReconcile(FOUNDRY_INSTANCE, lic.namespace, r.name))
     return effects
 

@@ -42,7 +42,9 @@ def stops_on_standby(license_spec: FoundryLicenseSpec, instance_spec: FoundryIns
     return license_spec.standby.scale_to_zero or in_pool
 
 
-def wants_to_run(license_spec: FoundryLicenseSpec, instance_spec: FoundryInstanceSpec, is_active: bool) -> bool:
+def wants_to_run(
+    license_spec: FoundryLicenseSpec, instance_spec: FoundryInstanceSpec, is_active: bool
+) -> bool:
     return is_active or not stops_on_standby(license_spec, instance_spec)
 
 
@@ -87,7 +89,9 @@ def running_on(locations: Iterable[str], peers: Sequence[Peer], me: str) -> list
     return sorted(
         p.name
         for p in peers
-        if p.name != me and p.runs and any(overlaps(mine, theirs) for mine in wanted for theirs in p.locations)
+        if p.name != me
+        and p.runs
+        and any(overlaps(mine, theirs) for mine in wanted for theirs in p.locations)
     )
 
 

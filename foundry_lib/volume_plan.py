@@ -107,7 +107,9 @@ class VolumePlan:
     place: Place
     steps: tuple[Step, ...]
     status: dict[str, Any]
-    clone_from: str | None = None  # CSI clone source claim, chosen at creation and kept (PVC spec is immutable)
+    clone_from: str | None = (
+        None  # CSI clone source claim, chosen at creation and kept (PVC spec is immutable)
+    )
 
 
 def stamp(now: datetime) -> str:
@@ -177,7 +179,9 @@ def plan_volume(
         place = source
         archive = _archive_of(current, kind, transition)
         extra.update(archive=ctx.location(archive), archiveOf=ctx.location(current))
-        steps.append(Step(f"archive-{kind}", Script.VOLUME_ARCHIVE, (current, archive, _step_id(kind, transition))))
+        steps.append(
+            Step(f"archive-{kind}", Script.VOLUME_ARCHIVE, (current, archive, _step_id(kind, transition)))
+        )
     elif move is Move.SNAPSHOT_POOL:
         assert current is not None
         private = ctx.private(kind)

@@ -519,7 +519,9 @@ def _snapshots(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if (p / SNAPSHOT_MARKER).exists())
 
 
-@pytest.mark.parametrize(("keep", "expected"), [("3", 3), ("1", 1), ("0", 5)], ids=["keep-3", "keep-1", "keep-all"])
+@pytest.mark.parametrize(
+    ("keep", "expected"), [("3", 3), ("1", 1), ("0", 5)], ids=["keep-3", "keep-1", "keep-all"]
+)
 def test_snapshots_are_pruned_to_the_newest_keep(shell, source, tmp_path, keep, expected):
     backups = tmp_path / "backups"
     for stamp in ("20260101T000000Z", "20260201T000000Z", "20260301T000000Z", "20260401T000000Z"):
@@ -583,14 +585,22 @@ def test_clone_into_archive_then_copy_share_one_transition(shell, source, tmp_pa
 
 # --- version-guard.sh -----------------------------------------------------------------------------
 
-PRETTY = '{\n  "id": "w",\n  "title": "W",\n  "system": "dnd5e",\n  "coreVersion": "%s",\n  "systemVersion": "3.3.1"\n}\n'
+PRETTY = (
+    '{\n  "id": "w",\n  "title": "W",\n  "system": "dnd5e",\n  "coreVersion": "%s",\n'
+    '  "systemVersion": "3.3.1"\n}\n'
+)
 GUARD_CASES = {
     "older-data": ({"alpha": PRETTY % "12.331"}, "13.348", 0, "ok: 1 world"),
     "same-version": ({"alpha": PRETTY % "13.348"}, "13.348", 0, "ok: 1 world"),
     "newer-build": ({"alpha": PRETTY % "13.351"}, "13.348", 1, "'alpha' was migrated by Foundry 13.351"),
     "newer-generation": ({"beta": PRETTY % "14.359"}, "13.351", 1, "'beta' was migrated by Foundry 14.359"),
     "older-generation-higher-build": ({"alpha": PRETTY % "12.343"}, "13.341", 0, "ok"),
-    "one-line-json": ({"alpha": '{"id":"alpha","coreVersion":"13.351","system":"pf2e"}'}, "13.348", 1, "13.351"),
+    "one-line-json": (
+        {"alpha": '{"id":"alpha","coreVersion":"13.351","system":"pf2e"}'},
+        "13.348",
+        1,
+        "13.351",
+    ),
     "no-core-version": ({"alpha": '{"id": "alpha"}'}, "13.348", 0, "records no coreVersion"),
     "one-of-many": ({"a": PRETTY % "13.341", "b": PRETTY % "13.350"}, "13.348", 1, "'b'"),
     "image-revision-arg": ({"alpha": PRETTY % "13.348"}, "13.348.0", 0, "ok"),
