@@ -447,6 +447,21 @@ def _archived(t: Path, before: dict[str, tuple[object, ...]]) -> None:
     assert without(tree(t / "archive"), *ARCHIVE_MARKERS) == before
 
 
+STEP = "worlds-20260101T000000Z"
+
+
+def _copied_once(t: Path, before: dict[str, tuple[object, ...]]) -> None:
+    marker = f".foundry-step-copy-{STEP}"
+    assert (t / "target" / marker).is_file()
+    assert without(tree(t / "target"), COPY_MARKER, marker) == without(before, COPY_MARKER)
+
+
+def _archived_once(t: Path, before: dict[str, tuple[object, ...]]) -> None:
+    marker = f".foundry-step-archive-{STEP}"
+    assert tree(t / "source") == {marker: ("file", b"", (t / "source" / marker).stat().st_mode & 0o7777)}
+    assert without(tree(t / "archive"), *ARCHIVE_MARKERS) == before
+
+
 def _snapshotted(t: Path, before: dict[str, tuple[object, ...]]) -> None:
     assert tree(t / "source") == before
     assert without(tree(t / "snap"), SNAPSHOT_MARKER) == before
@@ -460,6 +475,9 @@ KILLABLE = {
     ),
     "archive": (Script.VOLUME_ARCHIVE, ["source", "archive"], _archived),
     "snapshot": (Script.SNAPSHOT, ["source", "snap", "k1"], _snapshotted),
+    "copy-one-shot": (Script.VOLUME_COPY, ["source", "target", STEP], _copied_once),
+    "archive-one-shot": (Script.VOLUME_ARCHIVE, ["source", "archive", STEP], _archived_once),
+    "snapshot-keeping-two": (Script.SNAPSHOT, ["source", "snap", "k1", "2"], _snapshotted),
 }
 
 

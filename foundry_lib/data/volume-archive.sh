@@ -104,6 +104,6 @@ else
     say "move: '$DIR' does not exist, nothing to archive"
 fi
 touch "$COMPLETE"
-mark_done
 rm -f "$RECORD.tmp"
+mark_done
 say "done: '$DIR' archived into '$ARCHIVE'"

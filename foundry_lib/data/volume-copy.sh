@@ -145,6 +145,6 @@ if exists "$STAGING"; then
     rmdir "$STAGING"
 fi
 touch "$COMPLETE"
-if [ -n "$STEP_ID" ]; then touch "$STEP_DONE"; fi
 rm -f "$JOURNAL" "$STAGED"
+if [ -n "$STEP_ID" ]; then touch "$STEP_DONE"; fi
 say "done: '$TARGET' filled from '$SOURCE'"
