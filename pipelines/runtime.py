@@ -3,6 +3,8 @@
 - success: effects, then outputs, status.yaml and workflow control; exit 0.
 - UserError: publish the reason through the API (condition + message), write status.yaml and suspend;
   no output is written, so Kratix keeps the previous Work applied; exit 0.
+- WaitError: something must happen first (a copy's source must stop): write status.yaml and
+  `retryAfter`, no output (the previous Work stays); exit 0.
 - TransientError: publish the reason, exit 1 (Kratix retries; a failed container applies nothing).
 - anything else is a bug: publish a short message, print the traceback to the log, exit 1.
 """

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from foundry_lib.adapters.kratix import KratixIO
-from foundry_lib.errors import TransientError, UserError
+from foundry_lib.errors import TransientError, UserError, WaitError
 from foundry_lib.kube import FOUNDRY_INSTANCE, SECRET, KubeAPI, KubeObject
 from foundry_lib.outcome import EnsureSecret, Outcome, WorkflowControl
 from foundry_platform.simulator.memory_kube import MemoryKube
@@ -92,6 +92,19 @@ def test_user_error_publishes_suspends_and_writes_no_output(kratix: Path, kube: 
     for status in (_read(kratix / "metadata" / "status.yaml"), _published(kube)):
         assert status["message"] == "spec.foundryVersion: bad"
         assert status["conditions"][0]["status"] == "False"
+
+
+def test_a_wait_writes_status_and_retry_after_but_no_output(kratix: Path, kube: MemoryKube) -> None:
+    error = WaitError("waiting for alpha to stop", reason="SourceRunning", retry_after=timedelta(seconds=30))
+    assert _run(kratix, kube, error) == 0
+    assert not (kratix / "output").exists() or not any((kratix / "output").iterdir())
+    assert _read(kratix / "metadata" / "workflow-control.yaml") == {
+        "retryAfter": "30s",
+        "message": "waiting for alpha to stop",
+    }
+    status = _read(kratix / "metadata" / "status.yaml")
+    assert status["message"] == "waiting for alpha to stop"
+    assert status["conditions"][0]["reason"] == "SourceRunning"
 
 
 def test_transient_error_publishes_and_exits_non_zero_without_files(kratix: Path, kube: MemoryKube) -> None:
