@@ -289,3 +289,14 @@ def test_a_refused_instance_edit_keeps_its_route(sim: Sim) -> None:
     sim.apply(license_("alpha", standby={"scaleToZero": False}))  # any license run
     assert sim.hostnames() == {"alpha": "alpha.vtt.example.com"}
     assert sim.status("alpha")["accepted"]["generation"] == 1
+
+
+def test_the_demo_shows_a_copy_that_completes(tmp_path: Path) -> None:
+    from conftest import REPO
+    from test_simulator import simulate
+
+    assert simulate(tmp_path / "state", REPO / "examples") == 0
+    sim = Sim(tmp_path / "state")  # reads the state the demo left
+    gamma = sim.engine.state.get(FOUNDRY_INSTANCE, NS, "campaign-gamma")
+    assert gamma is not None and gamma["status"]["volumes"]["worlds"]["mode"] == "copied"
+    assert "copy-worlds" in sim.init("campaign-gamma")
