@@ -28,7 +28,7 @@ def accepted_view(obj: Mapping[str, Any]) -> Mapping[str, Any]:
     record = (obj.get("status") or {}).get(ACCEPTED)
     if not isinstance(record, Mapping) or not isinstance(record.get("spec"), Mapping):
         return obj
-    generation = (obj.get("metadata") or {}).get("generation")
+    generation = (obj.get("metadata") or {}).get("generation") or 0
     if record.get("generation") == generation:
         return obj
     return {**obj, "spec": dict(record["spec"])}

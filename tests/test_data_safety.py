@@ -300,3 +300,17 @@ def test_the_demo_shows_a_copy_that_completes(tmp_path: Path) -> None:
     gamma = sim.engine.state.get(FOUNDRY_INSTANCE, NS, "campaign-gamma")
     assert gamma is not None and gamma["status"]["volumes"]["worlds"]["mode"] == "copied"
     assert "copy-worlds" in sim.init("campaign-gamma")
+
+
+def test_attaching_to_a_pool_archives_once_and_keeps_the_step_until_foundry_started(sim: Sim) -> None:
+    quiet = license_(None, standby={"scaleToZero": True})
+    sim.apply(quiet, instance("alpha", worlds=SHARED), instance("beta"))
+    sim.apply(instance("beta", worlds=ON_ALPHA))  # new → shared dependent: its private worlds are archived
+    first = sim.init("beta")["archive-worlds"]
+    assert first[0] == "/mnt/0/data" and "/archive/worlds-" in first[1]
+    sim.rerun("beta")
+    assert sim.init("beta")["archive-worlds"] == first  # same transition, same folder, same id
+    sim.monitor_sees_started("beta")
+    sim.rerun("beta")
+    assert "archive-worlds" not in sim.init("beta")
+    assert sim.status("beta")["volumes"]["worlds"]["archive"].endswith(first[2])
