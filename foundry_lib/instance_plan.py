@@ -191,7 +191,9 @@ def _snapshot(
         return [], None
     keep = facts.settings.snapshot_keep
     steps, where = snapshot_steps(plans, previous, version.resolved.version, at, keep)
-    done = not version.changed and _started_at(inst, at)
+    seen = (inst.status.get("foundry") or {}).get("version")
+    on_new = seen is None or str(seen) == version.resolved.version  # the monitor saw the new core
+    done = not version.changed and on_new and _started_at(inst, at)
     record = {
         "from": previous,
         "to": version.resolved.version,

@@ -76,11 +76,12 @@ class Sim:
         )
         self.engine.settle()
 
-    def monitor_sees_started(self, name: str) -> None:
+    def monitor_sees_started(self, name: str, version: str | None = None) -> None:
         """The monitor's keys: Foundry answers, and started (checkedAt - uptime) just now."""
         self.engine.now += timedelta(minutes=5)
         at = self.engine.now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        observed = {"foundry": {"reachable": True, "checkedAt": at, "startedAt": at}}
+        foundry = {"reachable": True, "checkedAt": at, "startedAt": at, "version": version}
+        observed = {"foundry": {k: v for k, v in foundry.items() if v is not None}}
         self.engine.kube.merge_patch_status(FOUNDRY_INSTANCE, NS, name, observed)
 
     def status(self, name: str) -> dict[str, Any]:
@@ -226,7 +227,10 @@ def test_a_version_change_snapshots_once_and_says_where(sim: Sim) -> None:
     assert snapshot["keep"] == 3 and snapshot["step"] == "pending"
     assert snapshot["folders"]["worlds"] == "pvc://tabletop/foundry-alpha-worlds/backups/data"
     assert snapshot["locations"]["worlds"].startswith(snapshot["folders"]["worlds"] + "/")
-    sim.monitor_sees_started("alpha")
+    sim.monitor_sees_started("alpha", version="13.348")  # the old pod answered: not done
+    sim.rerun("alpha")
+    assert "snapshot-worlds" in sim.init("alpha")
+    sim.monitor_sees_started("alpha", version="13.351")
     sim.rerun("alpha")
     assert "snapshot-worlds" not in sim.init("alpha")  # done: not rendered again
     assert sim.status("alpha")["foundryVersion"]["snapshot"]["step"] == "done"
