@@ -11,7 +11,7 @@ from typing import Any
 
 from foundry_lib.accepted import accepted_view
 from foundry_lib.errors import UserError
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI, KubeObject
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request, parse_request
@@ -36,8 +36,26 @@ def load_license(kube: KubeAPI, namespace: str, name: str) -> Request[FoundryLic
 def instances_of(kube: KubeAPI, namespace: str, license_name: str) -> list[Request[FoundryInstanceSpec]]:
     """Not-deleting instances that reference the license, as last accepted (never accepted and
     invalid ones deploy nothing)."""
+    return _of_license(kube.list(FOUNDRY_INSTANCE, namespace), license_name)
+
+
+def instances_and_peers(
+    kube: KubeAPI, namespace: str, license_name: str
+) -> tuple[list[Request[FoundryInstanceSpec]], list[Peer]]:
+    """The license's instances (as `instances_of`) and every not-deleting instance of the namespace
+    with its raw status, valid or not (a server runs whatever its spec says now), from one list."""
+    objects = kube.list(FOUNDRY_INSTANCE, namespace)
+    peers = [
+        Peer(str((obj.get("metadata") or {}).get("name")), dict(obj.get("status") or {}))
+        for obj in objects
+        if not _deleting(obj)
+    ]
+    return _of_license(objects, license_name), peers
+
+
+def _of_license(objects: list[KubeObject], license_name: str) -> list[Request[FoundryInstanceSpec]]:
     found = []
-    for raw in kube.list(FOUNDRY_INSTANCE, namespace):
+    for raw in objects:
         obj = accepted_view(raw)
         if _deleting(obj) or ((obj.get("spec") or {}).get("licenseRef") or {}).get("name") != license_name:
             continue
@@ -46,15 +64,6 @@ def instances_of(kube: KubeAPI, namespace: str, license_name: str) -> list[Reque
         except UserError:
             continue
     return found
-
-
-def peers_of(kube: KubeAPI, namespace: str) -> list[Peer]:
-    """Every not-deleting instance of the namespace with its raw status, valid or not."""
-    return [
-        Peer(str((obj.get("metadata") or {}).get("name")), dict(obj.get("status") or {}))
-        for obj in kube.list(FOUNDRY_INSTANCE, namespace)
-        if not _deleting(obj)
-    ]
 
 
 def with_self(
