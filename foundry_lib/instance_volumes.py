@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from foundry_lib.errors import UserError
 from foundry_lib.models.instance import FoundryInstanceSpec, Volume
 from foundry_lib.models.request import Request
+from foundry_lib.running import started_since
 from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, plan_volume
 from foundry_lib.volumes import (
     Mode,
@@ -113,6 +114,7 @@ def _source_place(hood: Neighbourhood, kind: VolumeKind, req: VolumeRequest) -> 
 
 
 def plan_volumes(hood: Neighbourhood, now: datetime, csi_clone: bool) -> list[VolumePlan]:
+    """Plan worlds and plugins; a transition's one-shot steps are left out once Foundry started after it."""
     plans = []
     for kind in (VolumeKind.WORLDS, VolumeKind.PLUGINS):
         req = request_of(hood.me, kind)
@@ -138,9 +140,21 @@ def plan_volumes(hood: Neighbourhood, now: datetime, csi_clone: bool) -> list[Vo
                 dependents=dependents_of(hood, kind),
                 now=now,
                 csi_clone=csi_clone,
+                steps_done=_started_after(hood.me, seen),
             )
         )
     return plans
+
+
+def _started_after(inst: Instance, seen: dict[str, Any] | None) -> bool:
+    recorded = (seen or {}).get("stamp")
+    if not recorded:
+        return False
+    try:
+        moment = datetime.strptime(str(recorded), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return started_since(inst.status, moment)
 
 
 def detached_sources(hood: Neighbourhood) -> set[str]:
@@ -154,38 +168,19 @@ def detached_sources(hood: Neighbourhood) -> set[str]:
     return gone
 
 
-def shares_running_worlds(hood: Neighbourhood) -> bool:
-    """Whether another instance opens the same worlds pool, so only the active one may run."""
-    me = request_of(hood.me, VolumeKind.WORLDS)
-    if me.mode is not Mode.SHARED:
-        return False
-    for other in hood.siblings:
-        if other.name == hood.me.name:
-            continue
-        them = request_of(other, VolumeKind.WORLDS)
-        if them.mode is not Mode.SHARED:
-            continue
-        same_owner = {me.source_instance or hood.me.name} & {them.source_instance or other.name}
-        if same_owner and (me.source_instance or them.source_instance):
-            return True
-        if me.source_path is not None and me.source_path == them.source_path:
-            return True
-    return False
-
-
 def snapshot_steps(
-    plans: Sequence[VolumePlan], previous: str, resolved: str, at: str
+    plans: Sequence[VolumePlan], previous: str, resolved: str, at: str, keep: int
 ) -> tuple[list[Step], dict[str, Place]]:
-    """Copy worlds (and plugins unless mounted read-only from a pool) aside before Foundry migrates
-    them; `at` and the version pair name the backup, so every rerun renders the same step."""
+    """Copy worlds and plugins aside before Foundry migrates them. Each volume's snapshots live in
+    their own folder beside the data (`backups/<leaf>/<at>-<from>-to-<to>`, oldest first by name),
+    where the script keeps the newest `keep`; `at` and the version pair name the backup, so every
+    rerun renders the same step."""
     key = f"{previous}-to-{resolved}"
     steps: list[Step] = []
     where: dict[str, Place] = {}
     for plan in plans:
-        if plan.read_only:
-            continue
         leaf = plan.place.path.rpartition("/")[2] or str(plan.kind)
-        target = plan.place.sibling("backups", f"{at}-{key}-{leaf}")
-        steps.append(Step(f"snapshot-{plan.kind}", Script.SNAPSHOT, (plan.place, target, key)))
+        target = plan.place.sibling("backups", f"{leaf}/{at}-{key}")
+        steps.append(Step(f"snapshot-{plan.kind}", Script.SNAPSHOT, (plan.place, target, key, str(keep))))
         where[str(plan.kind)] = target
     return steps, where

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from foundry_lib.accepted import ACCEPTED, accepted_record
 from foundry_lib.conditions import condition
 from foundry_lib.errors import UserError
 from foundry_lib.instance_plan import admitted, hostname_of
@@ -24,6 +25,7 @@ from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.outcome import Effect, Outcome, PatchStatus, RequestReconcile
 from foundry_lib.pool_paths import validate_root
+from foundry_lib.running import stops_on_standby
 from foundry_lib.settings import PlatformSettings
 
 
@@ -92,7 +94,8 @@ def plan_license(facts: LicenseFacts) -> Outcome:
     if lic.spec.shared_nfs_root:
         validate_root(lic.spec.shared_nfs_root, "spec.sharedNfsRoot")
     limit = lic.spec.restrictions.max_instances
-    admitted_names = admitted(facts.instances, limit)
+    routed = lic.status.get("activeInstance") or None
+    admitted_names = admitted(facts.instances, limit, str(routed) if routed else None)
     active, note = _active(facts, admitted_names)
     routes = _routes(facts, active, admitted_names)
     gateway = Gateway(
@@ -128,6 +131,7 @@ def plan_license(facts: LicenseFacts) -> Outcome:
         "activeInstance": active or "",
         INSTANCE_INPUTS: instance_inputs(lic.spec),
         "instances": [_instance_status(r) for r in routes],
+        ACCEPTED: accepted_record(lic.spec, lic.generation),
         "message": message,
         "conditions": [condition("Accepted", True, "Routed", message, facts.now)],
     }
@@ -154,7 +158,7 @@ def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> l
     """Tell instances they are (in)active, and wake (manual-reconciliation label) only those whose
     rendering changed: all of them when `instance_inputs` differs from the recorded fingerprint,
     instances this license now admits that have not rendered yet, and an instance that stops on standby
-    (scaleToZero, or a shared worlds pool) whose active state flips. A switch A→B thus writes and wakes
+    (`running.stops_on_standby`) whose active state flips. A switch A→B thus writes and wakes
     A and B at most; a rerun with nothing changed writes nothing. Status goes first, so a re-run reads
     it."""
     lic = facts.license
@@ -171,9 +175,7 @@ def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> l
         was_waiting = before.get(r.name) in ("over-limit", "hostname-taken")
         never_rendered = r.name not in before and "hostname" not in inst.status
         admitted_now = (was_waiting or never_rendered) and r.state in ("active", "standby")
-        shares_worlds = inst.spec.volumes.worlds.mode == "shared"
-        stops_on_standby = lic.spec.standby.scale_to_zero or shares_worlds
-        if inputs_changed or admitted_now or (flipped and stops_on_standby):
+        if inputs_changed or admitted_now or (flipped and stops_on_standby(lic.spec, inst.spec)):
             effects.append(RequestReconcile(FOUNDRY_INSTANCE, lic.namespace, r.name))
     return effects
 

@@ -59,6 +59,7 @@ class PlatformSettings(BaseModel):
     standby_service_port: Annotated[int, Field(ge=1, le=65535)] = 8080
     catalog_overlay: AbsolutePath | None = None
     pvc_retention: Literal["retain", "delete"] = "retain"
+    snapshot_keep: Annotated[int, Field(ge=1, le=100)] = 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PlatformSettings:

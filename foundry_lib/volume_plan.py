@@ -4,8 +4,11 @@ A `Place` is a directory on one of three roots: the platform's NFS instance root
 shared NFS root (pools), or a PersistentVolumeClaim. Every place has a location string recorded in
 status (`nfs://server/abs/path`, `pvc://namespace/claim/path`), so later runs and other instances
 (dependents, copies) find the data where it really is, even after platform defaults change.
-Steps (archive, copy, snapshot) run as init containers with the scripts in foundry_lib/data; each is
-idempotent, so a step stays rendered after its transition and is a no-op on every later start.
+Steps (archive, copy, snapshot) run as init containers with the scripts in foundry_lib/data. Each is
+a one-shot tied to the transition that asked for it: it carries the transition's id, leaves a
+`.foundry-step-<id>` marker on the volume it protects (so it never runs twice, even when someone removes
+an archive or a copy marker), and is rendered only until Foundry has started after it (`steps_done`).
+A CSI clone claim renders the same `dataSource` on every run: a PVC spec is immutable.
 """
 
 from __future__ import annotations
@@ -102,10 +105,11 @@ class VolumePlan:
     kind: VolumeKind
     move: Move
     place: Place
-    read_only: bool
     steps: tuple[Step, ...]
     status: dict[str, Any]
-    clone_from: str | None = None  # CSI clone source claim, on creation only
+    clone_from: str | None = (
+        None  # CSI clone source claim, chosen at creation and kept (PVC spec is immutable)
+    )
 
 
 def stamp(now: datetime) -> str:
@@ -127,15 +131,17 @@ def plan_volume(
     dependents: tuple[str, ...],
     now: datetime,
     csi_clone: bool,
+    steps_done: bool = False,
 ) -> VolumePlan:
-    """Decide the move for one volume and where everything is; `source` is the resolved source place."""
+    """Decide the move for one volume and where everything is; `source` is the resolved source place.
+    `steps_done`: Foundry started after the recorded transition, so its one-shot steps are not rendered."""
     field = f"status.volumes.{kind}"
     observed = ObservedVolume.from_status(observed_raw, field=field)
     move = decide_move(kind, observed, request, dependents=dependents)
     current = ctx.parse(observed.location, field) if observed else None
     steps: list[Step] = []
     extra: dict[str, Any] = {}
-    clone_from = None
+    clone_from: str | None = None
     since = observed.since if observed and move is Move.KEEP else now.strftime("%Y-%m-%dT%H:%M:%SZ")
     transition = stamp(now) if move is not Move.KEEP else _since_stamp(observed_raw, now)
     if move is Move.KEEP:
@@ -143,9 +149,13 @@ def plan_volume(
         place = current
         extra = {
             k: observed_raw[k]
-            for k in ("archive", "sourceLocation", "stamp")
+            for k in ("archive", "archiveOf", "sourceLocation", "stamp", "cloneFrom")
             if observed_raw and k in observed_raw
         }
+        clone_from = str(extra["cloneFrom"]) if extra.get("cloneFrom") else None
+        if "archiveOf" in extra and not steps_done:
+            of, to = (ctx.parse(str(extra[k]), field) for k in ("archiveOf", "archive"))
+            steps.append(Step(f"archive-{kind}", Script.VOLUME_ARCHIVE, (of, to, _step_id(kind, transition))))
         if request.mode is Mode.COPIED:
             source = (
                 ctx.parse(str(extra.get("sourceLocation") or ""), field)
@@ -159,15 +169,18 @@ def plan_volume(
             place = ctx.private(kind)
             if request.mode is Mode.COPIED and source is not None and csi_clone and source.root is Root.CLAIM:
                 clone_from = source.claim if place.root is Root.CLAIM else None
+        if clone_from:
+            extra["cloneFrom"] = clone_from
     elif move in (Move.CLONE_INTO, Move.CONVERT_TO_SHARED, Move.DETACH_COPY):
         assert current is not None
         place = current
     elif move is Move.ATTACH_TO_POOL:
         assert current is not None and source is not None
         place = source
-        extra["archive"] = ctx.location(current.sibling("archive", f"{kind}-{transition}"))
+        archive = _archive_of(current, kind, transition)
+        extra.update(archive=ctx.location(archive), archiveOf=ctx.location(current))
         steps.append(
-            Step(f"archive-{kind}", Script.VOLUME_ARCHIVE, (current, _archive_of(current, kind, transition)))
+            Step(f"archive-{kind}", Script.VOLUME_ARCHIVE, (current, archive, _step_id(kind, transition)))
         )
     elif move is Move.SNAPSHOT_POOL:
         assert current is not None
@@ -177,12 +190,15 @@ def plan_volume(
     else:  # DETACH_FROM_POOL: the owner keeps its data in place, a dependent gets a fresh private volume
         assert observed is not None and current is not None
         place = current if observed.is_pool_owner else ctx.private(kind)
+    pending = move is not Move.KEEP or not steps_done
     if request.mode is Mode.COPIED and source is not None and clone_from is None:
-        if move is Move.CLONE_INTO or (move is Move.KEEP and "archive" in extra):
+        step_id = _step_id(kind, transition)
+        if pending and (move is Move.CLONE_INTO or (move is Move.KEEP and "archive" in extra)):
             archive = _archive_of(place, kind, transition)
             extra["archive"] = ctx.location(archive)
-            steps.append(Step(f"archive-{kind}", Script.VOLUME_ARCHIVE, (place, archive)))
-        steps.append(Step(f"copy-{kind}", Script.VOLUME_COPY, (source, place)))
+            steps.append(Step(f"archive-{kind}", Script.VOLUME_ARCHIVE, (place, archive, step_id)))
+        if pending:
+            steps.append(Step(f"copy-{kind}", Script.VOLUME_COPY, (source, place, step_id)))
         extra["sourceLocation"] = ctx.location(source)
     if steps or move is not Move.KEEP:
         extra["stamp"] = transition
@@ -193,10 +209,12 @@ def plan_volume(
         location=ctx.location(place),
         since=since,
     )
-    read_only = kind is VolumeKind.PLUGINS and request.mode is Mode.SHARED and not request.is_pool_owner
-    return VolumePlan(
-        kind, move, place, read_only, tuple(steps), {**new_observed.to_status(), **extra}, clone_from
-    )
+    return VolumePlan(kind, move, place, tuple(steps), {**new_observed.to_status(), **extra}, clone_from)
+
+
+def _step_id(kind: VolumeKind, transition: str) -> str:
+    """The one-shot id of a volume transition's steps: the marker `.foundry-step-<id>` records it."""
+    return f"{kind}-{transition}"
 
 
 def _archive_of(place: Place, kind: VolumeKind, transition: str) -> Place:

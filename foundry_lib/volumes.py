@@ -34,6 +34,7 @@ class Script(StrEnum):
     VOLUME_COPY = "volume-copy.sh"
     VOLUME_ARCHIVE = "volume-archive.sh"
     SNAPSHOT = "snapshot.sh"
+    VERSION_GUARD = "version-guard.sh"
 
 
 class Move(StrEnum):

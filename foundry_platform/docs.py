@@ -32,8 +32,45 @@ def volume_modes_page() -> str:
         "data: replaced private data is archived beside it, pools are never touched by a dependent.\n\n"
         f"```mermaid\n{mermaid_diagram()}```\n\n"
         "| observed | desired | move |\n| --- | --- | --- |\n"
-        f"{rows}\n\n## Allowed moves\n\n{allowed}\n"
+        f"{rows}\n\n## Allowed moves\n\n{allowed}\n\n{DATA_SAFETY}"
     )
+
+
+DATA_SAFETY = """## Pools, copies, snapshots and versions
+
+- **Pools are read-write, one server at a time.** Worlds and, since Foundry v11, module and system
+  compendia are LevelDB databases, and LevelDB cannot be opened read-only (it always writes `LOCK`,
+  `LOG`, `MANIFEST`). So every member of a worlds or plugins pool mounts it read-write, and only one
+  member runs at a time: pool members (owner and dependents) and every instance of a license with
+  `standby.scaleToZero` run only while routed (`foundry_lib.running.stops_on_standby`).
+- **What "runs" means.** The instance pipeline records in status `replicas` (0 or 1) what its last
+  rendered Deployment asks for; a refused run keeps the previous value, because the previous Work stays
+  applied. An instance that wants to start waits (condition `Accepted`, reason `PoolPeerRunning`,
+  `retryAfter` 30s) while any other instance whose recorded `replicas` is 1 mounts the same pool,
+  valid, refused or invalid; the stopping instance wakes it.
+- **No copy of a running database.** `copied` volumes (creation, clone-into, snapshot of a pool) wait
+  (reason `SourceRunning`, a message naming the source) until the source's server is stopped; a CSI
+  clone (`FOUNDRY_CSI_CLONE=true`, PVC to PVC) is taken by the storage driver instead and keeps the same
+  `dataSource` on every run (a PVC spec is immutable).
+- **One-shot steps.** Archive and copy steps carry the id of the transition that asked for them and
+  leave a `.foundry-step-<script>-<id>` marker on the volume they protect, so they never run twice, even
+  after someone removes an archive or a copy marker. The pipeline stops rendering a transition's steps
+  once the monitor saw Foundry start after it (`status.foundry.startedAt`).
+- **Snapshots.** Before any version change an init step copies worlds and plugins to
+  `backups/<volume>/<stamp>-<from>-to-<to>` beside the data, after checking there is room for it plus a
+  tenth; the newest `FOUNDRY_SNAPSHOT_KEEP` (default 3) are kept. `status.foundryVersion.snapshot`
+  says where (`locations`, `folders`), how many are kept and whether the step is still `pending`. An
+  instance that never started has nothing to snapshot, and that succeeds.
+- **Versions guard the data.** The last init step (`version-guard.sh`) reads `coreVersion` from every
+  `world.json` (the core that last migrated the world) and refuses to start an older core: the pod's
+  init container fails with a message saying which world, which versions and how to restore. The
+  pipeline refuses earlier what status already shows: a copy from data a newer core opened
+  (`SourceDataNewer`), and a pool member on another core version than the worlds pool's owner (plugins
+  pools: another generation; `PoolVersionMismatch`).
+- **Upgrading a worlds pool.** The owner leads: upgrade the owner, and its dependents without their own
+  `spec.foundryVersion` follow it when they next run (the owner's pipeline wakes them). A dependent that
+  names a version must name the owner's, else it is refused and keeps its last Work.
+"""
 
 
 def write_docs(root: Path) -> list[Path]:

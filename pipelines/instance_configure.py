@@ -14,7 +14,7 @@ from foundry_lib.models.request import parse_request
 from foundry_lib.outcome import Outcome
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.volumes import Script
-from pipelines.gather import instances_of, load_license, with_self
+from pipelines.gather import instances_and_peers, load_license, with_self
 from pipelines.runtime import entrypoint
 
 
@@ -23,15 +23,16 @@ def decide(obj: KubeObject, kube: KubeAPI, env: Mapping[str, str], now: datetime
     settings = PlatformSettings.from_env(env)
     license_name = instance.spec.license_ref.name
     license_req = load_license(kube, instance.namespace, license_name)
-    siblings = with_self(instances_of(kube, instance.namespace, license_name), instance)
+    others, peers = instances_and_peers(kube, instance.namespace, license_name)
     facts = InstanceFacts(
         instance=instance,
         license=license_req,
-        siblings=siblings,
+        siblings=with_self(others, instance),
         settings=settings,
         catalog=load_catalog(settings.catalog_overlay),
         scripts={script: read_script(script) for script in Script},
         now=now,
+        peers=peers,
     )
     return plan_instance(facts)
 

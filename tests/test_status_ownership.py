@@ -73,6 +73,7 @@ class Recorder:
         return self.inner.merge_patch_status(kind, namespace, name, status)  # type: ignore[no-any-return]
 
 
+BETA = instance("beta")
 ENV = {"FOUNDRY_NFS_SERVER": "nas", "FOUNDRY_NFS_INSTANCE_ROOT": ROOT}
 
 
@@ -177,7 +178,7 @@ CASES = [
     ),
     Case(
         "instance-refusal",
-        lambda e: e.apply(instance("beta", {"mode": "shared"})),
+        lambda e: e.apply({**BETA, "spec": {**BETA["spec"], "foundryVersion": "13.999"}}),
         "foundry-instance-configure",
         "beta",
         control="suspend",

@@ -63,9 +63,9 @@ def test_a_real_upgrade_snapshots_worlds_and_plugins_once(tmp_path: Path) -> Non
     c.apply(versioned("alpha", "13.351"))
     assert image(c, "alpha") == "ghcr.io/felddy/foundryvtt:13.351.0"
     steps = c.init("alpha")
-    source, target, key = steps["snapshot-worlds"]
-    assert key == "13.348-to-13.351" and source == "/mnt/0/guild/alpha/worlds"
-    assert target.startswith("/mnt/0/guild/alpha/backups/") and target.endswith("13.348-to-13.351-worlds")
+    source, target, key, keep = steps["snapshot-worlds"]
+    assert key == "13.348-to-13.351" and source == "/mnt/0/guild/alpha/worlds" and keep == "3"
+    assert target.startswith("/mnt/0/guild/alpha/backups/worlds/") and target.endswith("-13.348-to-13.351")
     assert "snapshot-plugins" in steps
     version = c.status("alpha")["foundryVersion"]
     assert (version["previous"], version["snapshot"]["from"], version["snapshot"]["to"]) == (
@@ -73,7 +73,9 @@ def test_a_real_upgrade_snapshots_worlds_and_plugins_once(tmp_path: Path) -> Non
         "13.348",
         "13.351",
     )
-    assert version["snapshot"]["locations"]["worlds"].endswith("13.348-to-13.351-worlds")
+    assert version["snapshot"]["locations"]["worlds"].endswith("-13.348-to-13.351")
+    assert version["snapshot"]["folders"]["worlds"].endswith("/guild/alpha/backups/worlds")
+    assert version["snapshot"]["keep"] == 3
     first = c.deployment("alpha")
     c.apply(versioned("alpha", "13.351"))  # a rerun without a version change renders the very same step
     assert c.deployment("alpha") == first

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ import pytest
 from foundry_lib.adapters.scripts import read_script
 from foundry_lib.volumes import Script
 
-COMMANDS = ("cp", "mv", "mkdir", "rmdir", "rm", "cat", "touch", "date", "ls", "find")
+COMMANDS = ("cp", "mv", "mkdir", "rmdir", "rm", "cat", "touch", "date", "ls", "find", "du", "df", "sed")
 COPY_MARKER = ".foundry-copy-complete"
 KILL_WRAPPER = """#!/bin/sh
 read n < "$COUNT_FILE"
@@ -87,6 +87,23 @@ def shell(request, tmp_path_factory) -> Shell:
         wrapper.write_text(KILL_WRAPPER.format(name=name, real=bin_dir / name, mkdir=shutil.which("mkdir")))
         wrapper.chmod(0o755)
     return Shell(argv, bin_dir, kill_dir)
+
+
+def with_full_disk(shell: Shell, tmp_path: Path, free_kib: int) -> Shell:
+    """The same shell with a `df` that reports `free_kib` KiB available (a nearly full volume)."""
+    bin_dir = tmp_path / "bin-full-disk"
+    bin_dir.mkdir()
+    for entry in shell.bin_dir.iterdir():
+        if entry.name != "df":
+            (bin_dir / entry.name).symlink_to(os.readlink(entry))
+    df = bin_dir / "df"
+    df.write_text(
+        f"#!{shutil.which('sh')}\n"
+        "echo 'Filesystem 1024-blocks Used Available Capacity Mounted on'\n"
+        f"echo 'nas:/export 1000000 999999 {free_kib} 99% /mnt'\n"
+    )
+    df.chmod(0o755)
+    return replace(shell, bin_dir=bin_dir)
 
 
 def tree(root: Path) -> dict[str, tuple[object, ...]]:
@@ -402,7 +419,6 @@ def test_snapshot_refuses_an_existing_folder_it_did_not_make_for_this_key(
         (["/T/source", "/T/s", ""], "MARKER_KEY"),
         (["/T/source", "/T/s", "a/b"], "MARKER_KEY"),
         (["/T/source", "/T/s", "a b"], "MARKER_KEY"),
-        (["/T/missing", "/T/s", "k"], "does not exist"),
         (["/T/source", "s", "k"], "absolute"),
         (["/T/source", "/T/source/s", "k"], "inside SOURCE"),
         (["/T/source", "/T/s"], "usage"),
@@ -411,7 +427,6 @@ def test_snapshot_refuses_an_existing_folder_it_did_not_make_for_this_key(
         "empty-key",
         "slash-key",
         "space-key",
-        "missing-source",
         "relative",
         "inside-source",
         "two-arguments",
@@ -432,6 +447,21 @@ def _archived(t: Path, before: dict[str, tuple[object, ...]]) -> None:
     assert without(tree(t / "archive"), *ARCHIVE_MARKERS) == before
 
 
+STEP = "worlds-20260101T000000Z"
+
+
+def _copied_once(t: Path, before: dict[str, tuple[object, ...]]) -> None:
+    marker = f".foundry-step-copy-{STEP}"
+    assert (t / "target" / marker).is_file()
+    assert without(tree(t / "target"), COPY_MARKER, marker) == without(before, COPY_MARKER)
+
+
+def _archived_once(t: Path, before: dict[str, tuple[object, ...]]) -> None:
+    marker = f".foundry-step-archive-{STEP}"
+    assert tree(t / "source") == {marker: ("file", b"", (t / "source" / marker).stat().st_mode & 0o7777)}
+    assert without(tree(t / "archive"), *ARCHIVE_MARKERS) == before
+
+
 def _snapshotted(t: Path, before: dict[str, tuple[object, ...]]) -> None:
     assert tree(t / "source") == before
     assert without(tree(t / "snap"), SNAPSHOT_MARKER) == before
@@ -445,6 +475,9 @@ KILLABLE = {
     ),
     "archive": (Script.VOLUME_ARCHIVE, ["source", "archive"], _archived),
     "snapshot": (Script.SNAPSHOT, ["source", "snap", "k1"], _snapshotted),
+    "copy-one-shot": (Script.VOLUME_COPY, ["source", "target", STEP], _copied_once),
+    "archive-one-shot": (Script.VOLUME_ARCHIVE, ["source", "archive", STEP], _archived_once),
+    "snapshot-keeping-two": (Script.SNAPSHOT, ["source", "snap", "k1", "2"], _snapshotted),
 }
 
 
@@ -475,3 +508,143 @@ def test_read_script_knows_only_the_shipped_scripts():
         assert read_script(script).startswith("#!/bin/sh\n")
     with pytest.raises(ValueError, match="unknown script"):
         read_script("../errors.py")
+
+
+# --- data safety: free space, pruning, one-shot steps, nothing to snapshot --------------------------
+
+
+FULL_DISK = {
+    "copy": (Script.VOLUME_COPY, ["source", "target"], "target"),
+    "snapshot": (Script.SNAPSHOT, ["source", "backups/s1", "k1", "3"], "backups/s1"),
+}
+
+
+@pytest.mark.parametrize(("script", "args", "made"), FULL_DISK.values(), ids=FULL_DISK.keys())
+def test_a_copy_that_does_not_fit_is_refused_before_it_starts(shell, source, tmp_path, script, args, made):
+    argv = [tmp_path / arg if not arg.isdigit() and arg != "k1" else arg for arg in args]
+    (tmp_path / "full").mkdir()
+    result = with_full_disk(shell, tmp_path / "full", free_kib=1).run(script, *argv)
+    assert result.returncode != 0
+    assert "not enough free space" in result.stderr and "1 KiB free" in result.stderr
+    assert not (tmp_path / made / "alpha").exists()
+    (tmp_path / "roomy").mkdir()
+    again = with_full_disk(shell, tmp_path / "roomy", free_kib=10**9).run(script, *argv)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / made / "alpha/world.json").exists()
+
+
+def _snapshots(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if (p / SNAPSHOT_MARKER).exists())
+
+
+@pytest.mark.parametrize(
+    ("keep", "expected"), [("3", 3), ("1", 1), ("0", 5)], ids=["keep-3", "keep-1", "keep-all"]
+)
+def test_snapshots_are_pruned_to_the_newest_keep(shell, source, tmp_path, keep, expected):
+    backups = tmp_path / "backups"
+    for stamp in ("20260101T000000Z", "20260201T000000Z", "20260301T000000Z", "20260401T000000Z"):
+        (backups / f"{stamp}-k").mkdir(parents=True)
+        (backups / f"{stamp}-k" / SNAPSHOT_MARKER).write_text("k\n")
+    (backups / "notes-by-the-gm").mkdir()
+    result = shell.run(Script.SNAPSHOT, source, backups / "20260501T000000Z-k", "k5", keep)
+    assert result.returncode == 0, result.stderr
+    names = _snapshots(backups)
+    assert len(names) == expected
+    assert names[-1] == "20260501T000000Z-k"  # the new one is always kept
+    assert names == sorted(names)[-expected:]  # the oldest went first
+    assert (backups / "notes-by-the-gm").is_dir()  # never a folder it did not make
+    assert not list(backups.glob("*pruning*"))
+
+
+@pytest.mark.parametrize("state", ["missing", "empty"])
+def test_a_snapshot_of_an_instance_that_never_started_has_nothing_to_do(shell, tmp_path, state):
+    if state == "empty":
+        (tmp_path / "worlds").mkdir()
+    result = shell.run(Script.SNAPSHOT, tmp_path / "worlds", tmp_path / "backups/s1", "k1", "3")
+    assert result.returncode == 0, result.stderr
+    assert "nothing to snapshot" in result.stdout
+    assert not (tmp_path / "backups/s1").exists()
+
+
+def test_a_one_shot_copy_never_refills_a_played_target(shell, source, tmp_path):
+    target = tmp_path / "target"
+    assert shell.run(Script.VOLUME_COPY, source, target, "worlds-20260101T000000Z").returncode == 0
+    (target / COPY_MARKER).unlink()  # someone tidies up the markers
+    shutil.rmtree(target / "alpha")  # and the world is being reorganised
+    (target / "played").write_text("since the copy")
+    before = tree(target)
+    again = shell.run(Script.VOLUME_COPY, source, target, "worlds-20260101T000000Z")
+    assert again.returncode == 0 and "skip" in again.stdout
+    assert tree(target) == before
+
+
+def test_a_one_shot_archive_never_archives_the_data_that_replaced_it(shell, source, tmp_path):
+    archive = tmp_path / "archive/worlds-20260101T000000Z"
+    assert shell.run(Script.VOLUME_ARCHIVE, source, archive, "worlds-20260101T000000Z").returncode == 0
+    shutil.rmtree(tmp_path / "archive")  # someone frees space by removing old archives
+    (source / "live-world").mkdir()
+    (source / "live-world/world.json").write_text("{}")
+    before = tree(source)
+    again = shell.run(Script.VOLUME_ARCHIVE, source, archive, "worlds-20260101T000000Z")
+    assert again.returncode == 0 and "skip" in again.stdout
+    assert tree(source) == before
+    assert not archive.exists()
+
+
+def test_clone_into_archive_then_copy_share_one_transition(shell, source, tmp_path):
+    mine = tmp_path / "mine"
+    (mine / "old-world").mkdir(parents=True)
+    step = "worlds-20260101T000000Z"
+    assert shell.run(Script.VOLUME_ARCHIVE, mine, tmp_path / "archive", step).returncode == 0
+    result = shell.run(Script.VOLUME_COPY, source, mine, step)
+    assert result.returncode == 0, result.stderr
+    assert (mine / "alpha/world.json").exists() and (tmp_path / "archive/old-world").is_dir()
+
+
+# --- version-guard.sh -----------------------------------------------------------------------------
+
+PRETTY = (
+    '{\n  "id": "w",\n  "title": "W",\n  "system": "dnd5e",\n  "coreVersion": "%s",\n'
+    '  "systemVersion": "3.3.1"\n}\n'
+)
+GUARD_CASES = {
+    "older-data": ({"alpha": PRETTY % "12.331"}, "13.348", 0, "ok: 1 world"),
+    "same-version": ({"alpha": PRETTY % "13.348"}, "13.348", 0, "ok: 1 world"),
+    "newer-build": ({"alpha": PRETTY % "13.351"}, "13.348", 1, "'alpha' was migrated by Foundry 13.351"),
+    "newer-generation": ({"beta": PRETTY % "14.359"}, "13.351", 1, "'beta' was migrated by Foundry 14.359"),
+    "older-generation-higher-build": ({"alpha": PRETTY % "12.343"}, "13.341", 0, "ok"),
+    "one-line-json": (
+        {"alpha": '{"id":"alpha","coreVersion":"13.351","system":"pf2e"}'},
+        "13.348",
+        1,
+        "13.351",
+    ),
+    "no-core-version": ({"alpha": '{"id": "alpha"}'}, "13.348", 0, "records no coreVersion"),
+    "one-of-many": ({"a": PRETTY % "13.341", "b": PRETTY % "13.350"}, "13.348", 1, "'b'"),
+    "image-revision-arg": ({"alpha": PRETTY % "13.348"}, "13.348.0", 0, "ok"),
+}
+
+
+@pytest.mark.parametrize(("worlds", "core", "code", "said"), GUARD_CASES.values(), ids=GUARD_CASES.keys())
+def test_version_guard_refuses_an_older_core_on_newer_worlds(shell, tmp_path, worlds, core, code, said):
+    for world, manifest in worlds.items():
+        (tmp_path / "worlds" / world).mkdir(parents=True)
+        (tmp_path / "worlds" / world / "world.json").write_text(manifest)
+    before = tree(tmp_path)
+    result = shell.run(Script.VERSION_GUARD, tmp_path / "worlds", core)
+    assert result.returncode == code, result.stderr
+    assert said in (result.stderr if code else result.stdout)
+    if code:
+        assert "Refusing to start" in result.stderr
+    assert tree(tmp_path) == before  # only reads
+
+
+def test_version_guard_passes_an_instance_without_worlds(shell, tmp_path):
+    result = shell.run(Script.VERSION_GUARD, tmp_path / "never-created", "13.348")
+    assert result.returncode == 0 and "no worlds yet" in result.stdout
+
+
+@pytest.mark.parametrize("core", ["", "latest", "13", "13.x"])
+def test_version_guard_refuses_a_bad_core_version(shell, tmp_path, core):
+    result = shell.run(Script.VERSION_GUARD, tmp_path, core)
+    assert result.returncode != 0 and "CORE_VERSION" in result.stderr

@@ -1,5 +1,5 @@
 #!/bin/sh
-# volume-archive.sh DIR ARCHIVE_DIR
+# volume-archive.sh DIR ARCHIVE_DIR [STEP_ID]
 #
 # Move every entry of DIR into ARCHIVE_DIR (a dated folder the caller picks and keeps stable for one
 # transition, e.g. /archive/2026-11-28T063000Z-worlds). Used before new → copied (the old private data
@@ -8,7 +8,10 @@
 # Safe to interrupt and rerun: mv is a rename (keep ARCHIVE_DIR on DIR's filesystem), so each entry is
 # in one place or the other and a rerun moves what is left. ARCHIVE_DIR/.foundry-archive-source names
 # DIR; ARCHIVE_DIR/.foundry-archive-complete makes reruns no-ops. A missing DIR archives nothing.
-# DIR's own .foundry-archive-* files stay; .foundry-copy-* markers move with the data, so a later copy
+# STEP_ID (the transition that asked for it) makes it a one-shot: DIR/.foundry-step-archive-<ID> is
+# written when done and later runs with that id do nothing, even if the archive was removed since (a
+# rerun would otherwise archive the live data that replaced it).
+# DIR's own .foundry-archive-* and .foundry-step-* files stay; .foundry-copy-* markers move with the data, so a later copy
 # into DIR starts afresh. POSIX sh (busybox ash, dash, bash); uses mv, mkdir, cat, touch, rm (own files).
 set -eu
 
@@ -25,11 +28,15 @@ check_path() {
     esac
 }
 
-[ "$#" -eq 2 ] || fail "usage: volume-archive.sh DIR ARCHIVE_DIR"
+[ "$#" -eq 2 ] || [ "$#" -eq 3 ] || fail "usage: volume-archive.sh DIR ARCHIVE_DIR [STEP_ID]"
 check_path DIR "$1"
 check_path ARCHIVE_DIR "$2"
 DIR=$1
 ARCHIVE=$2
+STEP_ID=${3:-}
+case "$STEP_ID" in
+    *[!A-Za-z0-9._-]*) fail "STEP_ID must be letters, digits, '.', '_' or '-': '$STEP_ID'" ;;
+esac
 while [ "$DIR" != "/" ] && [ "${DIR%/}" != "$DIR" ]; do DIR=${DIR%/}; done
 while [ "$ARCHIVE" != "/" ] && [ "${ARCHIVE%/}" != "$ARCHIVE" ]; do ARCHIVE=${ARCHIVE%/}; done
 [ "$DIR" != "/" ] && [ "$ARCHIVE" != "/" ] || fail "DIR and ARCHIVE_DIR must not be '/'"
@@ -42,7 +49,19 @@ COMPLETE=$ARCHIVE/.foundry-archive-complete
 
 exists() { [ -e "$1" ] || [ -L "$1" ]; }
 
+STEP_DONE=$DIR/.foundry-step-archive-$STEP_ID
+mark_done() {
+    if [ -n "$STEP_ID" ]; then
+        mkdir -p "$DIR"
+        touch "$STEP_DONE"
+    fi
+}
+if [ -n "$STEP_ID" ] && exists "$STEP_DONE"; then
+    say "skip: step '$STEP_ID' already archived '$DIR'"
+    exit 0
+fi
 if exists "$COMPLETE"; then
+    mark_done
     say "skip: '$DIR' was already archived into '$ARCHIVE'"
     exit 0
 fi
@@ -72,7 +91,7 @@ if [ -d "$DIR" ]; then
         for entry in "$DIR"/* "$DIR"/.[!.]* "$DIR"/..?*; do
             exists "$entry" || continue
             name=${entry##*/}
-            case "$name" in .foundry-archive-*) continue ;; esac
+            case "$name" in .foundry-archive-* | .foundry-step-*) continue ;; esac
             if [ "$pass" = check ]; then
                 if exists "$ARCHIVE/$name"; then fail "'$ARCHIVE/$name' already exists; refusing to overwrite it"; fi
             else
@@ -86,4 +105,5 @@ else
 fi
 touch "$COMPLETE"
 rm -f "$RECORD.tmp"
+mark_done
 say "done: '$DIR' archived into '$ARCHIVE'"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# volume-copy.sh SOURCE TARGET
+# volume-copy.sh SOURCE TARGET [STEP_ID]
 #
 # Fill TARGET once from SOURCE, before Foundry starts. Never overwrites: a TARGET that holds anything
 # but our own .foundry-copy-* files is refused untouched. Safe to interrupt at any point and rerun:
@@ -10,9 +10,13 @@
 #               so a rerun just moves what is left; nothing moved is ever discarded). Every name is
 #               checked first: one that already exists in TARGET stops the run before any move
 #   5. done     TARGET/.foundry-copy-complete; later runs are no-ops
-# A missing SOURCE is an error; an empty SOURCE gives an empty, complete TARGET. SOURCE's own
+# STEP_ID (the transition that asked for the copy) makes it a one-shot: TARGET/.foundry-step-copy-<ID>
+# is written when done and any later run with that id does nothing, even if someone removed the copy
+# marker. Before copying, TARGET's filesystem must have room for SOURCE plus a tenth (du, df), else the
+# copy is refused before it starts. A missing SOURCE is an error; an empty SOURCE gives an empty, complete TARGET. SOURCE's own
 # .foundry-copy-* files are not copied, and a SOURCE whose own copy is unfinished is refused.
-# POSIX sh (busybox ash, dash, bash); uses cp, mv, mkdir, rmdir, rm (own staging/markers only), cat, touch.
+# POSIX sh (busybox ash, dash, bash); uses cp, mv, mkdir, rmdir, rm (own staging/markers only), cat,
+# touch, du, df.
 set -eu
 
 say() { printf 'volume-copy: %s\n' "$*"; }
@@ -28,11 +32,15 @@ check_path() {
     esac
 }
 
-[ "$#" -eq 2 ] || fail "usage: volume-copy.sh SOURCE TARGET"
+[ "$#" -eq 2 ] || [ "$#" -eq 3 ] || fail "usage: volume-copy.sh SOURCE TARGET [STEP_ID]"
 check_path SOURCE "$1"
 check_path TARGET "$2"
 SOURCE=$1
 TARGET=$2
+STEP_ID=${3:-}
+case "$STEP_ID" in
+    *[!A-Za-z0-9._-]*) fail "STEP_ID must be letters, digits, '.', '_' or '-': '$STEP_ID'" ;;
+esac
 while [ "$SOURCE" != "/" ] && [ "${SOURCE%/}" != "$SOURCE" ]; do SOURCE=${SOURCE%/}; done
 while [ "$TARGET" != "/" ] && [ "${TARGET%/}" != "$TARGET" ]; do TARGET=${TARGET%/}; done
 [ "$SOURCE" != "/" ] && [ "$TARGET" != "/" ] || fail "SOURCE and TARGET must not be '/'"
@@ -47,8 +55,29 @@ COMPLETE=$TARGET/.foundry-copy-complete
 
 exists() { [ -e "$1" ] || [ -L "$1" ]; }
 
+STEP_DONE=$TARGET/.foundry-step-copy-$STEP_ID
+if [ -n "$STEP_ID" ] && exists "$STEP_DONE"; then
+    say "skip: step '$STEP_ID' already filled '$TARGET'"
+    exit 0
+fi
+
+# Refuse before copying when TARGET's filesystem cannot hold SOURCE plus a tenth to spare.
+check_space() {
+    need=$(du -sk "$SOURCE")
+    need=${need%%[!0-9]*}
+    free=$(df -Pk "$1" | { read -r _; read -r _ _ _ avail _; printf '%s' "$avail"; })
+    case "$need$free" in
+        '' | *[!0-9]*) say "warning: cannot measure free space on '$1'; copying anyway"; return 0 ;;
+    esac
+    want=$((need + need / 10))
+    if [ "$free" -lt "$want" ]; then
+        fail "not enough free space for '$SOURCE' ($need KiB, $want KiB with margin) in '$1': $free KiB free; enlarge the volume (spec.storage.size) or free space, then retry"
+    fi
+}
+
 if exists "$COMPLETE"; then
     rm -f "$JOURNAL" "$JOURNAL.tmp" "$STAGED"
+    if [ -n "$STEP_ID" ]; then touch "$STEP_DONE"; fi
     say "skip: '$TARGET' was already filled from its source"
     exit 0
 fi
@@ -63,7 +92,7 @@ mkdir -p "$TARGET"
 foreign() {
     for entry in "$TARGET"/* "$TARGET"/.[!.]* "$TARGET"/..?*; do
         exists "$entry" || continue
-        case "${entry##*/}" in .foundry-copy-*) continue ;; esac
+        case "${entry##*/}" in .foundry-copy-* | .foundry-step-*) continue ;; esac
         printf '%s\n' "${entry##*/}"
         return 0
     done
@@ -84,6 +113,7 @@ if ! exists "$STAGED"; then
         say "discard: partial staging copy '$STAGING'"
         rm -rf "$STAGING"
     fi
+    check_space "$TARGET"
     if ! exists "$JOURNAL"; then
         printf '%s\n' "$SOURCE" > "$JOURNAL.tmp"
         mv "$JOURNAL.tmp" "$JOURNAL"
@@ -92,7 +122,7 @@ if ! exists "$STAGED"; then
     mkdir "$STAGING"
     for entry in "$SOURCE"/* "$SOURCE"/.[!.]* "$SOURCE"/..?*; do
         exists "$entry" || continue
-        case "${entry##*/}" in .foundry-copy-*) continue ;; esac
+        case "${entry##*/}" in .foundry-copy-* | .foundry-step-*) continue ;; esac
         cp -a "$entry" "$STAGING/"
     done
     say "copy: '$SOURCE' copied into staging '$STAGING'"
@@ -116,4 +146,5 @@ if exists "$STAGING"; then
 fi
 touch "$COMPLETE"
 rm -f "$JOURNAL" "$STAGED"
+if [ -n "$STEP_ID" ]; then touch "$STEP_DONE"; fi
 say "done: '$TARGET' filled from '$SOURCE'"

@@ -88,9 +88,9 @@ def render_storage(req: StorageRequest, plans: Sequence[VolumePlan], steps: Sequ
     volumes = [{"name": pod_volume_name(c), "persistentVolumeClaim": {"claimName": c}} for c in claims]
     worlds, plugins = by_kind[VolumeKind.WORLDS], by_kind[VolumeKind.PLUGINS]
     mounts = [
-        _mount(ctx, config_place(ctx), DATA_DIR, False),
-        _mount(ctx, worlds.place, WORLDS_DIR, worlds.read_only),
-        *(_mount(ctx, plugins.place, path, plugins.read_only, sub) for sub, path in PLUGIN_DIRS.items()),
+        _mount(ctx, config_place(ctx), DATA_DIR),
+        _mount(ctx, worlds.place, WORLDS_DIR),
+        *(_mount(ctx, plugins.place, path, sub) for sub, path in PLUGIN_DIRS.items()),
     ]
     init = [_init_container(req, step) for step in steps]
     return StorageLayout(objects, volumes, mounts, init)
@@ -101,18 +101,23 @@ def pod_volume_name(claim: str) -> str:
     return bounded("v", claim)
 
 
-def _mount(ctx: StorageContext, place: Place, path: str, read_only: bool, sub: str = "") -> dict[str, Any]:
+def _mount(ctx: StorageContext, place: Place, path: str, sub: str = "") -> dict[str, Any]:
+    """Always read-write: LevelDB (worlds and, since v11, module and system packs) cannot be opened
+    read-only; pools are protected by exclusivity (one running member), not by mount flags."""
     mount: dict[str, Any] = {"name": pod_volume_name(_claim_of(ctx, place)), "mountPath": path}
     sub_path = "/".join(p for p in (place.path, sub) if p)
     if sub_path:
         mount["subPath"] = sub_path
-    if read_only:
-        mount["readOnly"] = True
     return mount
 
 
 # Argument positions a script only reads: their claims are mounted read-only when nothing else is.
-_READS = {Script.VOLUME_COPY: {0}, Script.SNAPSHOT: {0}, Script.VOLUME_ARCHIVE: set()}
+_READS = {
+    Script.VOLUME_COPY: {0},
+    Script.SNAPSHOT: {0},
+    Script.VOLUME_ARCHIVE: set(),
+    Script.VERSION_GUARD: {0},
+}
 
 
 def _init_container(req: StorageRequest, step: Step) -> dict[str, Any]:
@@ -129,6 +134,9 @@ def _init_container(req: StorageRequest, step: Step) -> dict[str, Any]:
         "image": req.image,
         "imagePullPolicy": req.image_pull_policy,
         "command": ["sh", "-c", req.scripts[step.script], step.script.value, *args],
+        # A refusal's last log line becomes the container's termination message: the pod status shows
+        # it, so `kubectl describe` and the monitor can say why Foundry did not start.
+        "terminationMessagePolicy": "FallbackToLogsOnError",
         "securityContext": container_security(),
         "resources": {
             "requests": {"cpu": "50m", "memory": "64Mi", "ephemeral-storage": "64Mi"},

@@ -222,7 +222,7 @@ def render_deployment(req: WorkloadRequest) -> KubeObject:
         "containers": [container],
         "volumes": [*req.volumes, *cache_volumes],
     }
-    init_containers = [*req.init_containers, *_prepare_data(req)]
+    init_containers = [*_prepare_data(req), *req.init_containers]
     if init_containers:
         pod_spec["initContainers"] = init_containers
     return {
