@@ -17,6 +17,7 @@ from foundry_lib.models.common import (
     CpuQuantity,
     DNSLabel,
     DNSSubdomain,
+    Duration,
     MemoryQuantity,
     StorageBackend,
     StorageQuantity,
@@ -60,6 +61,8 @@ class PlatformSettings(BaseModel):
     catalog_overlay: AbsolutePath | None = None
     pvc_retention: Literal["retain", "delete"] = "retain"
     snapshot_keep: Annotated[int, Field(ge=1, le=100)] = 3
+    # How often the monitor polls every instance; player counts older than two intervals are unknown.
+    monitor_interval: Duration = "30s"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PlatformSettings:
