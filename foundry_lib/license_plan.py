@@ -72,7 +72,7 @@ def _active(facts: LicenseFacts, admitted_names: set[str]) -> tuple[str | None, 
     if desired is None:
         return None, "no instance is active"
     if desired not in known:
-        if desired == actual:
+        if desired == actual or any(i.name == desired for i in facts.deleting):
             return None, f"active instance {desired!r} no longer exists; routing none until another is chosen"
         names = ", ".join(sorted(known)) or "none yet"
         raise UserError(
