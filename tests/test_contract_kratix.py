@@ -184,7 +184,11 @@ async def test_a_delete_waiting_on_dependents_completes_once_they_go(
 ) -> None:
     alpha, beta, _ = _docs(GUILD / "instances.yaml")
     detached = {**beta, "spec": {k: v for k, v in beta["spec"].items() if k != "volumes"}}
-    steps = [Step(0, _guild()), Step(5, [alpha], delete=True), Step(10, [detached])]
+    steps = [
+        Step(0, [*_guild(), _switch_to("campaign-alpha")]),  # deleting the routed alpha does not wait
+        Step(5, [alpha], delete=True),
+        Step(10, [detached]),
+    ]
     both = await _both(tmp_path, kmock, steps, in_process=True)
     both.agree()
     assert "FoundryInstance tabletop/campaign-alpha" not in statuses(both.sim)
@@ -273,8 +277,11 @@ async def test_a_switch_among_100_instances_counts_api_writes_and_wakes(
 
 
 def _switch_to(name: str) -> dict[str, Any]:
+    """The guild license switched to `name` at once: no monitor reports players in these runs, and
+    the switchover guard (tests/test_switchover_e2e.py) would otherwise wait for them."""
     [lic] = [d for d in _docs(GUILD / "license.yaml") if d["kind"] == "FoundryLicense"]
-    return {**lic, "spec": {**lic["spec"], "activeInstanceName": name}}
+    forced = {"whenPlayersConnected": "force"}
+    return {**lic, "spec": {**lic["spec"], "activeInstanceName": name, "switchover": forced}}
 
 
 @pytest.mark.parametrize("code", [500, 409], ids=["5xx", "409-conflict"])
