@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +37,7 @@ from foundry_lib.settings import PlatformSettings
 from foundry_lib.switchover import (
     FORCE_ANNOTATION,
     FORCED_KEY,
+    GUARD_WAIT_REASONS,
     PENDING_KEY,
     Switch,
     SwitchFacts,
@@ -108,9 +109,10 @@ def _routes(facts: LicenseFacts, active: str | None, admitted_names: set[str]) -
     return routes
 
 
-def _with_waiting_delete(facts: LicenseFacts) -> LicenseFacts:
+def _with_waiting_delete(facts: LicenseFacts) -> tuple[LicenseFacts, list[Effect]]:
     """The routed instance stays routed while its delete waits for its players (same guard as the
-    instance's delete workflow, deadline counted from its deletion)."""
+    instance's delete workflow, deadline counted from its deletion). Once the guard lets it go, a
+    delete still recorded as waiting is woken: the monitor nudges licenses, not deletes."""
     routed = facts.license.status.get("activeInstance") or None
     interval = parse_duration(facts.settings.monitor_interval)
     for inst in facts.deleting:
@@ -120,8 +122,19 @@ def _with_waiting_delete(facts: LicenseFacts) -> LicenseFacts:
         players = observe(inst.status, facts.now, interval)
         policy = facts.license.spec.switchover
         if guard(policy, players, requested_at=requested, now=facts.now, interval=interval).waits:
-            return LicenseFacts(facts.license, [*facts.instances, inst], facts.settings, facts.now)
-    return facts
+            kept = LicenseFacts(facts.license, [*facts.instances, inst], facts.settings, facts.now)
+            return kept, []
+        if _delete_waits(inst.status):
+            return facts, [RequestReconcile(FOUNDRY_INSTANCE, inst.namespace, inst.name)]
+    return facts, []
+
+
+def _delete_waits(status: Mapping[str, Any]) -> bool:
+    return any(
+        c.get("type") == "Deleted" and c.get("status") == "False" and c.get("reason") in GUARD_WAIT_REASONS
+        for c in status.get("conditions") or []
+        if isinstance(c, Mapping)
+    )
 
 
 def _switch(facts: LicenseFacts, desired: str | None) -> Switch:
@@ -150,7 +163,7 @@ def plan_license(facts: LicenseFacts) -> Outcome:
     lic, settings = facts.license, facts.settings
     if lic.spec.shared_nfs_root:
         validate_root(lic.spec.shared_nfs_root, "spec.sharedNfsRoot")
-    facts = _with_waiting_delete(facts)
+    facts, wake_delete = _with_waiting_delete(facts)
     limit = lic.spec.restrictions.max_instances
     routed = lic.status.get("activeInstance") or None
     admitted_names = admitted(facts.instances, limit, str(routed) if routed else None)
@@ -187,7 +200,7 @@ def plan_license(facts: LicenseFacts) -> Outcome:
         outputs["referencegrant.yaml"] = [
             render_reference_grant(namespace=lic.namespace, license_name=lic.name, standby=standby)
         ]
-    effects = _instance_effects(facts, routes)
+    effects = _instance_effects(facts, routes) + wake_delete
     message = _message(note, routes)
     conditions = [condition("Accepted", True, "Routed", message, facts.now)]
     status: dict[str, Any] = {

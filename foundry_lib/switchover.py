@@ -19,6 +19,7 @@ or names another target. Pure: the clock is a parameter.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,8 @@ from foundry_lib.models.license import Switchover, WhenPlayersConnected
 FORCE_ANNOTATION = "foundry.platform/force-switchover"
 PENDING_KEY = "pendingSwitchover"  # license status, owned by the license pipeline
 FORCED_KEY = "forcedSwitchover"  # license status: the switch the force annotation was used for
+MAX_RECHECK = timedelta(hours=1)
+GUARD_WAIT_REASONS = frozenset({"BlockedByPlayers", "GracePeriod"})  # reasons of a waiting guard
 
 
 class Activity(StrEnum):
@@ -102,8 +105,10 @@ def guard(
     interval: timedelta,
     forced: bool = False,
 ) -> Guard:
-    """The one rule every disruptive path follows. Waiting re-checks every two monitor intervals
-    (the monitor also nudges the license as soon as the players leave), grace at its deadline."""
+    """The one rule every disruptive path follows. The monitor nudges the license as soon as the
+    players leave; a waiting run also re-checks by itself, after two monitor intervals at first and
+    less often the longer it waits (half the time waited so far, at most hourly), and grace at its
+    deadline."""
     if players.activity is Activity.IDLE:
         return Guard(Verdict.GO, "NoPlayers")
     mode = policy.when_players_connected
@@ -113,13 +118,19 @@ def guard(
         return Guard(Verdict.GO, "Forced", disconnected=True)
     if mode is WhenPlayersConnected.WARN:
         return Guard(Verdict.GO, "SwitchedWithPlayers", disconnected=True)
-    recheck = 2 * interval
+    recheck = _whole_seconds(min(max(2 * interval, (now - requested_at) / 2), MAX_RECHECK))
     if mode is WhenPlayersConnected.BLOCK:
         return Guard(Verdict.WAIT, "BlockedByPlayers", retry_after=recheck)
     deadline = requested_at + parse_duration(policy.grace_period)
     if now >= deadline:
         return Guard(Verdict.GO, "GracePeriodEnded", deadline=deadline, disconnected=True)
-    return Guard(Verdict.WAIT, "GracePeriod", deadline=deadline, retry_after=min(deadline - now, recheck))
+    remaining = _whole_seconds(deadline - now)
+    return Guard(Verdict.WAIT, "GracePeriod", deadline=deadline, retry_after=min(remaining, recheck))
+
+
+def _whole_seconds(delta: timedelta) -> timedelta:
+    """Rounded up to a whole second: never before the deadline, and a duration Kratix and people read."""
+    return timedelta(seconds=math.ceil(delta.total_seconds()))
 
 
 @dataclass(frozen=True)
