@@ -130,7 +130,16 @@ def _waiting(facts: DeleteFacts, decision: Guard, players: str) -> Outcome:
             "conditions": [condition("Deleted", False, decision.reason, message, facts.now)],
         },
         control=WorkflowControl(retry_after=decision.retry_after, message=message),
-        effects=(_event(facts, decision, message),),
+        effects=() if _recorded(facts.status, decision) else (_event(facts, decision, message),),
+    )
+
+
+def _recorded(status: Mapping[str, Any], decision: Guard) -> bool:
+    """Whether the previous run already waited for the same reason (its Event exists)."""
+    return any(
+        c.get("type") == "Deleted" and c.get("reason") == decision.reason
+        for c in status.get("conditions") or []
+        if isinstance(c, Mapping)
     )
 
 

@@ -219,10 +219,17 @@ def plan_license(facts: LicenseFacts) -> Outcome:
         waiting = switch.guard is not None and switch.guard.waits
         reason = switch.guard.reason if switch.guard else "SwitchoverCancelled"
         conditions.append(condition("SwitchoverPending", waiting, reason, switch.message, facts.now))
-        effects.append(_event(facts, switch))
+        if not _recorded(lic.status.get(PENDING_KEY), switch.pending):
+            effects.append(_event(facts, switch))
         if switch.guard is not None and switch.guard.retry_after is not None:
             control = WorkflowControl(retry_after=switch.guard.retry_after, message=switch.message)
     return Outcome(outputs=outputs, status=status, control=control, effects=tuple(effects))
+
+
+def _recorded(before: Any, now: Mapping[str, Any] | None) -> bool:
+    """Whether a waiting decision is the one the previous run recorded (its Event exists)."""
+    keys = ("target", "requestedAt", "reason")
+    return isinstance(before, Mapping) and now is not None and all(before.get(k) == now.get(k) for k in keys)
 
 
 def _event(facts: LicenseFacts, switch: Switch) -> RecordEvent:

@@ -195,6 +195,22 @@ async def test_a_delete_waiting_on_dependents_completes_once_they_go(
     assert both.sim.attention() == []
 
 
+async def test_a_waiting_switch_keeps_the_work_and_switches_at_the_deadline(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    """Nobody reports players: the grace policy waits (Kratix skips the Work of a run asking
+    retryAfter, so the previous routes stay), then switches at its deadline; Events go through the API."""
+    [lic] = [d for d in _docs(GUILD / "license.yaml") if d["kind"] == "FoundryLicense"]
+    to_beta = {**lic, "spec": {**lic["spec"], "activeInstanceName": "campaign-beta"}}
+    steps = [Step(0, _guild()), Step(5, [to_beta]), Step(10), Step(21)]
+    both = await _both(tmp_path, kmock, steps, in_process=True)
+    both.agree()
+    status = statuses(both.sim)["FoundryLicense tabletop/dungeons-guild"]
+    assert status["activeInstance"] == "campaign-beta" and status["pendingSwitchover"] is None
+    events = [w for w in both.sim.kube.writes if w.path.endswith("/events")]
+    assert [e.body["reason"] for e in events] == ["GracePeriod", "GracePeriodEnded"]  # once per decision
+
+
 # One switch among 100 instances (issue 9 item 4 measured 102 API writes before the license learnt to
 # wake only what changed): at most the old and the new active instance are written and woken.
 SWITCH_INSTANCES = 100
