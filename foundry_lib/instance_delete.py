@@ -23,7 +23,7 @@ from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, deleting
 from foundry_lib.models.license import Switchover
 from foundry_lib.outcome import Effect, Outcome, RecordEvent, RequestReconcile, WorkflowControl
 from foundry_lib.retry import FIRST_DELAY
-from foundry_lib.switchover import Guard, event_name, guard, observe
+from foundry_lib.switchover import Guard, Players, event_name, guard, observe, why
 from foundry_lib.volumes import VolumeKind, attached_to
 
 
@@ -82,9 +82,11 @@ def plan_instance_delete(facts: DeleteFacts) -> Outcome:
     effects: list[Effect] = []
     if guarded is not None:
         decision, players = guarded
-        gone = f"{facts.name} deleted while routed; {players}"
-        if decision.disconnected:
-            gone += f" were disconnected ({decision.reason})"
+        gone = f"{facts.name} deleted while routed; " + (
+            players.disconnected(facts.name, why(decision.reason))
+            if decision.disconnected
+            else f"nobody was playing on {facts.name}"
+        )
         message = f"{gone}; {message}"
         effects.append(_event(facts, decision, gone))
     if facts.license_name:
@@ -102,7 +104,7 @@ def plan_instance_delete(facts: DeleteFacts) -> Outcome:
     return Outcome(outputs=None, status=status, effects=tuple(effects))
 
 
-def _guard(facts: DeleteFacts) -> tuple[Guard, str] | None:
+def _guard(facts: DeleteFacts) -> tuple[Guard, Players] | None:
     routed = facts.routed_by
     if routed is None:
         return None
@@ -110,16 +112,16 @@ def _guard(facts: DeleteFacts) -> tuple[Guard, str] | None:
     decision = guard(
         routed.policy, players, requested_at=routed.requested_at, now=facts.now, interval=routed.interval
     )
-    return decision, players.describe(facts.name)
+    return decision, players
 
 
-def _waiting(facts: DeleteFacts, decision: Guard, players: str) -> Outcome:
+def _waiting(facts: DeleteFacts, decision: Guard, players: Players) -> Outcome:
     if decision.deadline is not None:
         when = f"it goes at {decision.deadline.strftime('%H:%M')} UTC unless they leave earlier"
     else:
         when = "it goes when they leave (switchover policy block)"
     message = (
-        f"deleting {facts.name!r} waits: {players} and its license routes it; {when}; "
+        f"deleting {facts.name!r} waits: {players.describe(facts.name)} and its license routes it; {when}; "
         "the license keeps routing it meanwhile"
     )
     assert decision.retry_after is not None

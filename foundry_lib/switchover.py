@@ -57,6 +57,14 @@ class Players:
         noun = "player" if self.count == 1 else "players"
         return f"{self.count} {noun} on {instance}"
 
+    def disconnected(self, instance: str, cause: str) -> str:
+        """Who a switch or delete that went ahead disconnected, and why, in a game master's words."""
+        if self.activity is Activity.UNKNOWN:
+            unknown = f"the player count is unknown: {self.why_unknown}"
+            return f"anyone still on {instance} was disconnected ({cause}; {unknown})"
+        verb = "was" if self.count == 1 else "were"
+        return f"{self.describe(instance)} {verb} disconnected ({cause})"
+
 
 def observe(status: Mapping[str, Any], now: datetime, interval: timedelta) -> Players:
     """Players on an instance from its monitor keys; stale (older than two intervals) = unknown."""
@@ -207,7 +215,7 @@ def decide_switch(facts: SwitchFacts) -> Switch:
         forced_record = {"target": facts.target or "", "requestedAt": rfc3339(requested_at)}
     done = f"switched to {facts.target}" if facts.target else f"deactivated {facts.current}"
     if verdict.disconnected:
-        message = f"{done}; {on} were disconnected ({_why(verdict.reason)})"
+        message = f"{done}; {facts.players.disconnected(facts.current, why(verdict.reason))}"
     else:
         message = f"{done}; nobody was playing on {facts.current}"
     return Switch(facts.target, verdict, None, forced_record, message, verdict.reason)
@@ -221,7 +229,8 @@ def _kept_forced_record(facts: SwitchFacts) -> dict[str, Any] | None:
     return None
 
 
-def _why(reason: str) -> str:
+def why(reason: str) -> str:
+    """A guard reason in words."""
     return {
         "ForcedByAnnotation": f"forced by the {FORCE_ANNOTATION} annotation",
         "Forced": "switchover policy force",
