@@ -128,7 +128,9 @@ def instance_patch(
     changed = [key for key in MONITOR_KEYS if _differs(current.get(key), desired[key], key)]
     if changed:
         return desired, _describe(current, desired, changed)
-    if any(current.get(key) != desired[key] for key in MONITOR_KEYS) and _due(current, poll.at, interval):
+    if any(_stored(current.get(key)) != _stored(desired[key]) for key in MONITOR_KEYS) and _due(
+        current, poll.at, interval
+    ):
         return desired, "refresh checkedAt"
     return None
 
@@ -165,14 +167,21 @@ def _started_at(before: object, seen: FoundryObservation, at: datetime) -> str |
 
 
 def _differs(old: object, new: object, key: str) -> bool:
-    """A change a reader relies on: time-only fields moving forward do not count."""
+    """A change a reader relies on: time-only fields moving forward do not count. A merge patch stores
+    a null as an absent key, so null and absent are the same."""
     if key == "lastPlayerActivity":
         return (old is None) != (new is None)
     if key == "foundry" and isinstance(old, Mapping) and isinstance(new, Mapping):
-        return {k: v for k, v in old.items() if k not in _TIME_ONLY} != {
-            k: v for k, v in new.items() if k not in _TIME_ONLY
-        } or any(k not in old for k in _TIME_ONLY)
+        return _kept(old, _TIME_ONLY) != _kept(new, _TIME_ONLY) or any(old.get(k) is None for k in _TIME_ONLY)
     return old != new
+
+
+def _kept(values: Mapping[str, Any], without: Sequence[str] = ()) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None and k not in without}
+
+
+def _stored(value: object) -> object:
+    return _kept(value) if isinstance(value, Mapping) else value
 
 
 def _due(current: Mapping[str, Any], now: datetime, interval: timedelta) -> bool:
