@@ -45,7 +45,7 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--metrics-port",
         type=int,
         default=9090,
-        help="port for /healthz and /metrics; 0 = none (default: 9090)",
+        help="port for /healthz and /metrics; 0 picks a free one, logged (default: 9090)",
     )
     parser.add_argument("--concurrency", type=int, default=32, help="instances polled at once (default: 32)")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per Foundry request (default: 5)")
@@ -75,7 +75,11 @@ def run(args: argparse.Namespace) -> int:
     except (UserError, TemplateError) as err:
         print(f"foundry-platform monitor: {err}", file=sys.stderr)
         return 2
-    kube = KubernetesAPI.from_environment(config_file=args.kubeconfig, pool_size=args.concurrency)
+    try:
+        kube = KubernetesAPI.from_environment(config_file=args.kubeconfig, pool_size=args.concurrency)
+    except Exception as err:  # the client's configuration errors: no service account, no kubeconfig
+        print(f"foundry-platform monitor: cannot reach the Kubernetes API: {err}", file=sys.stderr)
+        return 1
     foundry = FoundryClient(timeout=args.timeout)
     monitor = Monitor(
         kube,
@@ -92,14 +96,20 @@ def run(args: argparse.Namespace) -> int:
             return 0 if monitor.cycle().ok else 1
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-        if args.metrics_port:
+        try:
             server = StatusServer(
                 args.host,
                 args.metrics_port,
                 healthy=lambda: _healthy(monitor),
                 metrics=monitor.metrics.exposition,
             )
-            log.info("serving /healthz and /metrics on %s:%d", args.host, server.port)
+        except OSError as err:
+            print(
+                f"foundry-platform monitor: cannot serve on {args.host}:{args.metrics_port}: {err}",
+                file=sys.stderr,
+            )
+            return 1
+        log.info("serving /healthz and /metrics on %s:%d", args.host, server.port)
         log.info("monitoring every %s, endpoints %s", interval, endpoint.template)
         monitor.run(stop.wait)
         log.info("stopped")
