@@ -36,6 +36,7 @@ class UnknownReason(StrEnum):
     NOT_JSON = "NotJSON"  # HTML or another content type
     MALFORMED_JSON = "MalformedJSON"
     NOT_FOUNDRY = "NotFoundry"  # JSON, but no `version`, or fields of the wrong type
+    NOT_RUNNING = "NotRunning"  # its pipeline stopped the server (status replicas 0): not asked
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from foundry_lib.foundry_status import Activity, FoundryObservation
+from foundry_lib.foundry_status import Activity, FoundryObservation, UnknownReason, unknown
 from foundry_lib.outcome import MANUAL_RECONCILIATION
+from foundry_lib.running import runs
 
 STARTED_TOLERANCE = timedelta(seconds=10)
 REFRESH_SHARE = 0.8  # refresh time-only fields once the last check is this share of an interval old
@@ -88,6 +89,15 @@ class Assessment:
 def stamp(moment: datetime) -> str:
     """The status time format: UTC, whole seconds, `Z`."""
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+STOPPED = unknown(UnknownReason.NOT_RUNNING, "the instance pipeline stopped this server")
+
+
+def worth_asking(instance: Mapping[str, Any]) -> bool:
+    """Whether to poll an instance: not when its pipeline stopped the server (status replicas 0), whose
+    Service has no endpoint (a refused or, on some networks, a timed-out request for nothing)."""
+    return runs(_status(instance))
 
 
 def assess(

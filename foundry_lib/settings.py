@@ -19,6 +19,7 @@ from foundry_lib.models.common import (
     CpuQuantity,
     DNSLabel,
     DNSSubdomain,
+    Duration,
     MemoryQuantity,
     StorageBackend,
     StorageQuantity,
@@ -62,9 +63,8 @@ class PlatformSettings(BaseModel):
     catalog_overlay: AbsolutePath | None = None
     pvc_retention: Literal["retain", "delete"] = "retain"
     snapshot_keep: Annotated[int, Field(ge=1, le=100)] = 3
-    # How often the monitor polls every instance; pipelines count player data older than two
-    # intervals as unknown (issue 12), so both read this one setting.
-    monitor_interval: Annotated[str, Field(pattern=r"^([0-9]{1,6}(h|m|s))+$")] = "30s"
+    # How often the monitor polls every instance; player counts older than two intervals are unknown.
+    monitor_interval: Duration = "30s"
 
     @field_validator("monitor_interval")
     @classmethod

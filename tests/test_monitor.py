@@ -234,6 +234,23 @@ async def test_an_instance_deleted_mid_cycle_is_skipped_and_never_recreated(
     assert _status(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha")["connectedPlayers"] == 2
 
 
+async def test_a_stopped_instance_is_not_asked_and_shows_why(
+    emulator: kmock.KubernetesEmulator, fake: FakeFoundry, kube: KubernetesAPI
+) -> None:
+    _put(emulator, FOUNDRY_INSTANCE, "tabletop", "resting", {"replicas": 0})
+    fake.set("tabletop", "resting", world(1))  # whatever answers there is not asked
+    foundry = FoundryClient(timeout=2.0)
+    monitor = _monitor(kube, foundry, fake, Clock())
+    await asyncio.to_thread(monitor.cycle)
+    text = monitor.metrics.exposition().decode()
+    monitor.close()
+    foundry.close()
+    status = _status(emulator, FOUNDRY_INSTANCE, "tabletop", "resting")
+    assert fake.requests["tabletop/resting"] == 0
+    assert (status.get("connectedPlayers"), status["foundry"]["reason"]) == (None, "NotRunning")
+    assert "foundry_poll_errors_total{" not in text
+
+
 async def test_a_waiting_switchover_is_nudged_when_players_leave_and_a_switch_counts_disconnects(
     emulator: kmock.KubernetesEmulator, fake: FakeFoundry, kube: KubernetesAPI
 ) -> None:

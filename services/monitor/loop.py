@@ -23,7 +23,17 @@ from foundry_lib.errors import FoundryError, NotFoundError
 from foundry_lib.foundry_status import FoundryObservation
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeObject
 from foundry_lib.models.status import Writer, check_status_write
-from foundry_lib.monitor import Assessment, InstanceKey, Memory, Nudge, Poll, StatusPatch, assess
+from foundry_lib.monitor import (
+    STOPPED,
+    Assessment,
+    InstanceKey,
+    Memory,
+    Nudge,
+    Poll,
+    StatusPatch,
+    assess,
+    worth_asking,
+)
 from foundry_lib.outcome import MANUAL_RECONCILIATION
 from services.monitor.endpoint import EndpointTemplate
 from services.monitor.metrics import Metrics
@@ -119,8 +129,12 @@ class Monitor:
                 return
 
     def _poll(self, instances: list[KubeObject]) -> dict[InstanceKey, Poll]:
-        keys = [_key(obj) for obj in instances]
-        return dict(zip(keys, self._pool.map(self._poll_one, keys), strict=True))
+        """Every running instance asked at once (bounded by the pool); stopped ones are not asked."""
+        asked = [_key(obj) for obj in instances if worth_asking(obj)]
+        polls = dict(zip(asked, self._pool.map(self._poll_one, asked), strict=True))
+        now = self._clock()
+        stopped = {_key(obj): Poll(STOPPED, now) for obj in instances if not worth_asking(obj)}
+        return {**stopped, **polls}
 
     def _poll_one(self, key: InstanceKey) -> Poll:
         observation = self._foundry.status(self._endpoint.url(*key))

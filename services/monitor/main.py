@@ -47,7 +47,7 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         default=9090,
         help="port for /healthz and /metrics; 0 picks a free one, logged (default: 9090)",
     )
-    parser.add_argument("--concurrency", type=int, default=32, help="instances polled at once (default: 32)")
+    parser.add_argument("--concurrency", type=int, default=64, help="instances polled at once (default: 64)")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per Foundry request (default: 5)")
     parser.add_argument(
         "--kubeconfig", help="kubeconfig file outside a cluster (default: $KUBECONFIG, ~/.kube/config)"

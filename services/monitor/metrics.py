@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from foundry_lib.foundry_status import UnknownReason
 from foundry_lib.monitor import Disconnect, InstanceKey, Poll
 
 
@@ -48,7 +49,8 @@ class Metrics:
         for (namespace, name), poll in polls.items():
             players = poll.observation.players
             if players is None:
-                self.poll_errors.labels(str(poll.observation.reason)).inc()
+                if poll.observation.reason is not UnknownReason.NOT_RUNNING:  # not asked: no error
+                    self.poll_errors.labels(str(poll.observation.reason)).inc()
                 continue
             self.players.labels(namespace, name).set(players)
             known.add((namespace, name))
