@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +50,10 @@ class Memory:
     players: Mapping[InstanceKey, int] = field(default_factory=dict)  # last known count per instance
     nudged: frozenset[tuple[str, str, str]] = frozenset()  # (ns, license, pendingSwitchover as JSON)
 
+    def forget_nudges(self, failed: Sequence[Nudge]) -> Memory:
+        """Nudges that did not reach the API are tried again next cycle."""
+        return replace(self, nudged=self.nudged - {n.marker for n in failed})
+
 
 @dataclass(frozen=True)
 class StatusPatch:
@@ -66,6 +70,11 @@ class Nudge:
     namespace: str
     license: str
     instance: str
+    pending: str = ""  # the pendingSwitchover nudged for, as JSON (remembered so it is nudged once)
+
+    @property
+    def marker(self) -> tuple[str, str, str]:
+        return self.namespace, self.license, self.pending
 
 
 @dataclass(frozen=True)
@@ -280,7 +289,7 @@ def _nudges(
             or labels.get(MANUAL_RECONCILIATION) == "true"
         ):
             continue
-        nudges.append(Nudge(namespace, name, routed))
+        nudges.append(Nudge(namespace, name, routed, marker[2]))
         nudged_now.add(marker)
     return tuple(nudges), frozenset((nudged & pending_now) | nudged_now)
 

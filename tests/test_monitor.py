@@ -24,6 +24,7 @@ from kubernetes import client
 
 from foundry_lib.adapters.foundry_api import FoundryClient
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
+from foundry_lib.errors import TransientError
 from foundry_lib.foundry_status import FoundryObservation
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, FOUNDRY_LICENSE, Kind
 from foundry_lib.monitor import stamp
@@ -292,6 +293,90 @@ async def test_a_waiting_switchover_is_nudged_when_players_leave_and_a_switch_co
     foundry.close()
     assert 'foundry_players_disconnected_total{license="guild",namespace="tabletop"} 4.0' in text
     assert 'foundry_connected_players{instance="alpha",namespace="tabletop"} 4.0' in text
+
+
+class FlakyLabels:
+    """The real client, but the first license label patch fails as a lost connection would."""
+
+    def __init__(self, inner: KubernetesAPI) -> None:
+        self.inner, self.failures = inner, 1
+        self.list_all, self.list, self.merge_patch_status = (
+            inner.list_all,
+            inner.list,
+            inner.merge_patch_status,
+        )
+
+    def merge_patch(self, kind: Kind, namespace: str, name: str, patch: dict[str, Any]) -> dict[str, Any]:
+        if self.failures:
+            self.failures -= 1
+            raise TransientError("Kubernetes API: merge-patch failed: ProtocolError, no response")
+        return self.inner.merge_patch(kind, namespace, name, patch)
+
+
+async def test_a_nudge_that_failed_is_tried_again_next_cycle_and_then_not_repeated(
+    emulator: kmock.KubernetesEmulator, fake: FakeFoundry, kube: KubernetesAPI
+) -> None:
+    pending = {"target": "beta", "requestedAt": "2026-12-05T20:59:00Z", "players": 1, "reason": "grace"}
+    _put(
+        emulator,
+        FOUNDRY_LICENSE,
+        "tabletop",
+        "guild",
+        {"activeInstance": "alpha", "pendingSwitchover": pending},
+    )
+    _put(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha", {"replicas": 1})
+    fake.set("tabletop", "alpha", world(0))
+    foundry = FoundryClient(timeout=2.0)
+    monitor = Monitor(
+        FlakyLabels(kube),
+        foundry,
+        endpoint=EndpointTemplate.parse(fake.url + "/{namespace}/{name}"),
+        interval=INTERVAL,
+        clock=Clock(),
+    )
+    reports = [await asyncio.to_thread(monitor.cycle) for _ in range(2)]
+    emulator.objects[_key(FOUNDRY_LICENSE), "tabletop", "guild"]["metadata"]["labels"] = {}  # Kratix ran it
+    reports.append(await asyncio.to_thread(monitor.cycle))
+    monitor.close()
+    foundry.close()
+    assert [r.nudges for r in reports] == [0, 1, 0]
+
+
+async def test_namespaces_limit_what_is_listed_and_asked(
+    emulator: kmock.KubernetesEmulator, fake: FakeFoundry, kube: KubernetesAPI
+) -> None:
+    for namespace in NAMESPACES:
+        _put(emulator, FOUNDRY_INSTANCE, namespace, "alpha", {"replicas": 1})
+        fake.set(namespace, "alpha", world(1))
+    foundry = FoundryClient(timeout=2.0)
+    endpoint = EndpointTemplate.parse(fake.url + "/{namespace}/{name}")
+    monitor = Monitor(
+        kube, foundry, endpoint=endpoint, interval=INTERVAL, clock=Clock(), namespaces=("guild-hall",)
+    )
+    report = await asyncio.to_thread(monitor.cycle)
+    monitor.close()
+    foundry.close()
+    assert (report.instances, fake.requests["tabletop/alpha"], fake.requests["guild-hall/alpha"]) == (1, 0, 1)
+    assert "foundry" not in _status(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha")
+
+
+async def test_the_loop_waits_out_the_rest_of_each_interval_and_stops_when_asked(
+    emulator: kmock.KubernetesEmulator, fake: FakeFoundry, kube: KubernetesAPI
+) -> None:
+    _put(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha", {"replicas": 1})
+    foundry = FoundryClient(timeout=2.0)
+    monitor = _monitor(kube, foundry, fake, Clock())
+    pauses: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        pauses.append(seconds)
+        return len(pauses) == 3  # stop requested during the third pause
+
+    await asyncio.to_thread(monitor.run, wait)
+    monitor.close()
+    foundry.close()
+    assert len(pauses) == 3 and fake.requests["tabletop/alpha"] == 3
+    assert all(INTERVAL.total_seconds() - 5 < p <= INTERVAL.total_seconds() for p in pauses)
 
 
 async def test_api_errors_skip_the_cycle_without_writing(fake: FakeFoundry) -> None:

@@ -46,6 +46,10 @@ class MonitorKube(Protocol):
 
     def list_all(self, kind: Kind) -> list[KubeObject]: ...
 
+    def list(
+        self, kind: Kind, namespace: str, labels: Mapping[str, str] | None = None
+    ) -> list[KubeObject]: ...
+
     def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject: ...
 
     def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject: ...
@@ -78,6 +82,7 @@ class Monitor:
         concurrency: int = 32,
         clock: Callable[[], datetime],
         metrics: Metrics | None = None,
+        namespaces: tuple[str, ...] = (),
     ) -> None:
         self._kube = kube
         self._foundry = foundry
@@ -87,6 +92,7 @@ class Monitor:
         self.metrics = metrics or Metrics()
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="monitor")
         self._memory = Memory()
+        self._namespaces = namespaces  # empty: every namespace (a cluster-wide list)
         self.started = time.monotonic()
         self.last_success: float | None = None  # time.monotonic() of the last complete cycle
 
@@ -96,8 +102,8 @@ class Monitor:
     def cycle(self) -> CycleReport:
         started = time.monotonic()
         try:
-            instances = self._kube.list_all(FOUNDRY_INSTANCE)
-            licenses = self._kube.list_all(FOUNDRY_LICENSE)
+            instances = self._list(FOUNDRY_INSTANCE)
+            licenses = self._list(FOUNDRY_LICENSE)
         except FoundryError as err:
             self.metrics.api_errors.labels("list").inc()
             log.error("cycle skipped: cannot list FoundryInstances and FoundryLicenses: %s", err)
@@ -105,8 +111,9 @@ class Monitor:
         polls = self._poll(instances)
         decided = assess(instances, polls, licenses, self._memory, interval=self.interval)
         writes, gone = self._write(decided.patches)
-        nudges = self._nudge(decided.nudges)
-        self._record(decided, polls)
+        failed = self._nudge(decided.nudges)
+        nudges = len(decided.nudges) - len(failed)
+        self._record(decided, polls, failed)
         seconds = time.monotonic() - started
         self.metrics.cycle_seconds.observe(seconds)
         self.last_success = time.monotonic()
@@ -127,6 +134,11 @@ class Monitor:
             pause = max(0.0, self.interval.total_seconds() - report.seconds)
             if wait(pause):
                 return
+
+    def _list(self, kind: Kind) -> list[KubeObject]:
+        if not self._namespaces:
+            return self._kube.list_all(kind)
+        return [obj for namespace in self._namespaces for obj in self._kube.list(kind, namespace)]
 
     def _poll(self, instances: list[KubeObject]) -> dict[InstanceKey, Poll]:
         """Every running instance asked at once (bounded by the pool); stopped ones are not asked."""
@@ -159,8 +171,9 @@ class Monitor:
         log.info("instance %s: %s", where, patch.why)
         return "written"
 
-    def _nudge(self, nudges: tuple[Nudge, ...]) -> int:
-        done = 0
+    def _nudge(self, nudges: tuple[Nudge, ...]) -> list[Nudge]:
+        """Label each license; returns the nudges that failed (tried again next cycle)."""
+        failed = []
         for nudge in nudges:
             where = f"{nudge.namespace}/{nudge.license}"
             label: dict[str, Any] = {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}}
@@ -171,14 +184,14 @@ class Monitor:
                 continue
             except FoundryError as err:
                 self.metrics.api_errors.labels("nudge").inc()
-                log.warning("license %s: not nudged (%s)", where, err)
+                log.warning("license %s: not nudged (%s), next cycle retries", where, err)
+                failed.append(nudge)
                 continue
-            done += 1
             log.info("license %s: nudged, its switchover waits and %s has no players", where, nudge.instance)
-        return done
+        return failed
 
-    def _record(self, decided: Assessment, polls: Mapping[InstanceKey, Poll]) -> None:
-        self._memory = decided.memory
+    def _record(self, decided: Assessment, polls: Mapping[InstanceKey, Poll], failed: list[Nudge]) -> None:
+        self._memory = decided.memory.forget_nudges(failed)
         self.metrics.observe_polls(dict(polls))
         self.metrics.observe_disconnects(decided.disconnects)
         for gone in decided.disconnects:

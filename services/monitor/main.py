@@ -50,6 +50,13 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--concurrency", type=int, default=64, help="instances polled at once (default: 64)")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds per Foundry request (default: 5)")
     parser.add_argument(
+        "--namespace",
+        action="append",
+        default=[],
+        help="watch only this namespace (repeatable) when the monitor may not list cluster-wide "
+        "(default: every namespace)",
+    )
+    parser.add_argument(
         "--kubeconfig", help="kubeconfig file outside a cluster (default: $KUBECONFIG, ~/.kube/config)"
     )
     return parser
@@ -88,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         interval=interval,
         concurrency=args.concurrency,
         clock=lambda: datetime.now(UTC),
+        namespaces=tuple(args.namespace),
     )
     stop = threading.Event()
     server = None
