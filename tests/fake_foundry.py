@@ -29,6 +29,7 @@ class Reply:
     body: bytes = b""
     delay: float = 0.0
     headers: tuple[tuple[str, str], ...] = ()
+    trickle: float = 0.0  # seconds between single bytes of the body
 
 
 def _json(data: dict[str, Any], delay: float = 0.0) -> Reply:
@@ -84,6 +85,12 @@ def slow(seconds: float, reply: Reply | None = None) -> Reply:
     return Reply(base.code, base.content_type, base.body, seconds, base.headers)
 
 
+def trickling(seconds_per_byte: float) -> Reply:
+    """A real answer sent one byte at a time: each read is quick, the whole answer is not."""
+    base = world(1)
+    return Reply(base.code, base.content_type, base.body, 0.0, base.headers, seconds_per_byte)
+
+
 @dataclass
 class FakeFoundry:
     """The server's state: replies by instance key (`namespace/name`), a default, request counts."""
@@ -130,7 +137,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
-            self.wfile.write(reply.body)
+            if not reply.trickle:
+                self.wfile.write(reply.body)
+                return
+            for byte in reply.body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(reply.trickle)
 
 
 class _Server(ThreadingHTTPServer):

@@ -18,6 +18,7 @@ from fake_foundry import (
     serve,
     server_error,
     slow,
+    trickling,
     world,
 )
 
@@ -66,6 +67,7 @@ def test_a_real_foundry_answer_is_read_with_its_players_and_world(
 
 UNKNOWN = [
     ("slower than the timeout", slow(1.5), UnknownReason.TIMEOUT),
+    ("trickling past the deadline", trickling(0.1), UnknownReason.TIMEOUT),
     ("redirect to a login page", redirect("/auth"), UnknownReason.REDIRECT),
     ("standby page in HTML", html(), UnknownReason.NOT_JSON),
     ("bad gateway", server_error(502), UnknownReason.SERVER_ERROR),

@@ -2,13 +2,15 @@
 
 No credentials (the endpoint needs none), redirects are never followed (a login or standby page
 answering in Foundry's place is an unknown, not a Foundry), every request has a connect and a read
-timeout, and at most `MAX_BODY` bytes are read. Every failure becomes an unknown observation with a
-reason (`foundry_lib.foundry_status`); nothing here raises for what a server did.
+timeout and the whole answer a deadline, and at most `MAX_BODY` bytes are read. Every failure
+becomes an unknown observation with a reason (`foundry_lib.foundry_status`); nothing here raises
+for what a server did.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 import requests
 import urllib3
@@ -24,6 +26,7 @@ class FoundryClient:
 
     def __init__(self, *, timeout: float = 5.0) -> None:
         self._timeout = (timeout, timeout)
+        self._total = 2 * timeout  # connect, then the whole answer
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -39,7 +42,9 @@ class FoundryClient:
                 stream=True,
                 headers={"Accept": "application/json"},
             ) as response:
-                body = response.raw.read(MAX_BODY + 1, decode_content=True)
+                body = self._body(response, started=time.monotonic())
+                if body is None:
+                    return unknown(UnknownReason.TIMEOUT, f"the answer took longer than {self._total:g} s")
                 if len(body) > MAX_BODY:
                     return unknown(UnknownReason.NOT_FOUNDRY, f"the answer is larger than {MAX_BODY} bytes")
                 return parse_status(response.status_code, response.headers.get("Content-Type", ""), body)
@@ -49,6 +54,20 @@ class FoundryClient:
             return unknown(UnknownReason.UNREACHABLE, _cause(exc))
         except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
             return unknown(UnknownReason.UNREACHABLE, type(exc).__name__)
+
+    def _body(self, response: requests.Response, *, started: float) -> bytes | None:
+        """Up to MAX_BODY + 1 bytes, or None when a server trickling bytes passes the total deadline
+        (the read timeout alone applies to each read, not to the whole answer)."""
+        chunks, size = [], 0
+        while size <= MAX_BODY:
+            chunk = response.raw.read1(4096, decode_content=True)  # what arrived, not a full 4096
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if time.monotonic() - started > self._total:
+                return None
+        return b"".join(chunks)
 
     def close(self) -> None:
         with self._lock:
