@@ -164,6 +164,9 @@ async def test_200_instances_get_the_right_status_other_keys_untouched_and_a_sec
         assert {k: status[k] for k in OTHERS} == OTHERS
     for patch in _status_patches(emulator):
         assert set(patch["status"]) <= {"connectedPlayers", "lastPlayerActivity", "activeWorld", "foundry"}
+    # Nothing else was written: no create, update or delete, no metadata (finalizer, label, annotation).
+    assert [r for r in emulator["patch"] if r.subresource != "status"] == []
+    assert [*emulator["post"], *emulator["put"], *emulator["delete"]] == []
     alpha = statuses["tabletop", "inst-000"]
     assert alpha["foundry"]["startedAt"] == "2026-12-05T20:58:00Z"  # check time - uptime (120 s)
     assert alpha["lastPlayerActivity"] == "2026-12-05T21:00:00Z"
