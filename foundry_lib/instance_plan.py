@@ -23,6 +23,7 @@ from foundry_lib.instance_volumes import (
     snapshot_steps,
 )
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
+from foundry_lib.live_storage import check_storage_change
 from foundry_lib.manifests.storage import StorageRequest, render_storage
 from foundry_lib.manifests.workload import (
     WorkloadRequest,
@@ -184,6 +185,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     lic = license_req.spec
     _check_limit(facts, license_req)
     eff = effective_spec(inst.spec, lic, facts.settings)
+    check_storage_change(eff, inst.status)
     contexts = _contexts(facts, lic)
     ctx = contexts[inst.name]
     _check_nfs(ctx, ())
