@@ -17,6 +17,7 @@ from foundry_lib.conditions import condition
 from foundry_lib.errors import UserError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
 from foundry_lib.outcome import Effect, Outcome, RequestReconcile
+from foundry_lib.pools import mounts_same_pool
 from foundry_lib.volumes import VolumeKind, attached_to
 
 
@@ -31,12 +32,14 @@ class DeleteFacts:
     now: datetime
 
 
-def _uses(other: Mapping[str, Any], kind: VolumeKind, owner: str) -> bool:
-    """By its spec or by what it still observes (raw: a deleting owner cannot insist on valid specs)."""
+def _uses(other: Mapping[str, Any], kind: VolumeKind, owner: str, mine: Mapping[str, Any]) -> bool:
+    """By its spec or by what it still observes (raw: a deleting owner cannot insist on valid specs),
+    and by location: an instance attached by source.path to this instance's pool folder depends on it."""
+    observed = ((other.get("status") or {}).get("volumes") or {}).get(str(kind))
     return any(
         attached_to(owner, ((other.get(part) or {}).get("volumes") or {}).get(str(kind)))
         for part in ("spec", "status")
-    )
+    ) or mounts_same_pool((mine.get("volumes") or {}).get(str(kind)), observed)
 
 
 def plan_instance_delete(facts: DeleteFacts) -> Outcome:
@@ -44,7 +47,7 @@ def plan_instance_delete(facts: DeleteFacts) -> Outcome:
         str(other["metadata"]["name"]): kind
         for kind in VolumeKind
         for other in facts.others
-        if other["metadata"]["name"] != facts.name and _uses(other, kind, facts.name)
+        if other["metadata"]["name"] != facts.name and _uses(other, kind, facts.name, facts.status)
     }
     if waiting:
         names = ", ".join(f"{n} ({k})" for n, k in sorted(waiting.items()))

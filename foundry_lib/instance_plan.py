@@ -37,6 +37,7 @@ from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.names import admin_secret_name
 from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
+from foundry_lib.pools import shared_pool_root
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.versions import ALLOW_DOWNGRADE_ANNOTATION, VersionDecision, decide_version
 from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, stamp
@@ -128,6 +129,12 @@ def _memory_limit(memory: str, factor: int) -> str:
 def _contexts(facts: InstanceFacts, lic: FoundryLicenseSpec) -> dict[str, StorageContext]:
     """Storage context of every instance of the license, each with its own effective backend."""
     out = {}
+    shared_root = shared_pool_root(
+        lic.shared_nfs_root,
+        facts.instance.namespace,
+        facts.settings.shared_roots,
+        field="the license's spec.sharedNfsRoot",
+    )
     for inst in facts.siblings:
         backend = effective_spec(inst.spec, lic, facts.settings).storage_backend.value
         out[inst.name] = StorageContext(
@@ -136,7 +143,7 @@ def _contexts(facts: InstanceFacts, lic: FoundryLicenseSpec) -> dict[str, Storag
             backend,
             facts.settings.nfs_server,
             facts.settings.nfs_instance_root,
-            lic.shared_nfs_root,
+            shared_root,
         )
     return out
 

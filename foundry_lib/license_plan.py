@@ -21,7 +21,7 @@ from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.outcome import Effect, Outcome, PatchStatus, RequestReconcile
-from foundry_lib.pool_paths import validate_root
+from foundry_lib.pools import shared_pool_root
 from foundry_lib.settings import PlatformSettings
 
 
@@ -87,8 +87,7 @@ def _routes(facts: LicenseFacts, active: str | None, admitted_names: set[str]) -
 
 def plan_license(facts: LicenseFacts) -> Outcome:
     lic, settings = facts.license, facts.settings
-    if lic.spec.shared_nfs_root:
-        validate_root(lic.spec.shared_nfs_root, "spec.sharedNfsRoot")
+    shared_pool_root(lic.spec.shared_nfs_root, lic.namespace, settings.shared_roots)
     limit = lic.spec.restrictions.max_instances
     admitted_names = admitted(facts.instances, limit)
     active, note = _active(facts, admitted_names)

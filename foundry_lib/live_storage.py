@@ -36,9 +36,10 @@ def check_storage_change(eff: EffectiveSpec, status: Mapping[str, Any]) -> None:
     wanted = eff.storage_backend.value.value
     if backend and backend != wanted:
         raise UserError(
-            f"spec.storage.backend: this instance's data lives on {backend!r} and {_ORIGIN[eff.storage_backend.origin]} "
-            f"now asks for {wanted!r}; the backend of a live instance cannot change (its volumes would be "
-            f"dropped). To move it, create a new instance with storage.backend {wanted!r} and volumes "
+            f"spec.storage.backend: this instance's data lives on {backend!r} and "
+            f"{_ORIGIN[eff.storage_backend.origin]} now asks for {wanted!r}; the backend of a live "
+            "instance cannot change (its volumes would be dropped). To move it, create a new instance "
+            f"with storage.backend {wanted!r} and volumes "
             "worlds/plugins mode copied from this one (source.instance), then delete this one",
             reason="StorageBackendChange",
             field="spec.storage.backend",

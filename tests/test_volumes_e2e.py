@@ -22,7 +22,7 @@ LICENSE = {
         "licenseSecretRef": {"name": "guild-license", "key": "licenseKey"},
         "baseDomain": "guild.example.com",
         "activeInstanceName": "alpha",
-        "sharedNfsRoot": "/volume1/foundry/shared/guild",
+        "sharedNfsRoot": "/srv/foundry/shared/guild/guild",
         "defaults": {"storage": {"backend": "nfs"}, "foundryVersion": "13.x"},
     },
 }
