@@ -15,6 +15,7 @@ from foundry_lib.catalog import Catalog
 from foundry_lib.conditions import condition
 from foundry_lib.effective import EffectiveSpec, effective_spec
 from foundry_lib.errors import UserError
+from foundry_lib.hostnames import check_hostname
 from foundry_lib.instance_volumes import (
     Neighbourhood,
     detached_sources,
@@ -197,13 +198,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     ctx = contexts[inst.name]
     _check_nfs(ctx, ())
     version = _version(facts, eff, lic)
-    hostname = hostname_of(inst, lic)
-    if len(hostname) > 253:
-        raise UserError(
-            f"hostname {hostname!r} is longer than 253 characters; set spec.hostname or a shorter baseDomain",
-            reason="InvalidHostname",
-            field="spec.hostname",
-        )
+    hostname = check_hostname(hostname_of(inst, lic), facts.settings.base_domains, "spec.hostname")
     hood = Neighbourhood(inst, facts.siblings, license_req.name, contexts)
     plans = plan_volumes(hood, facts.now, facts.settings.csi_clone)
     _check_nfs(
@@ -266,9 +261,13 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     if inst.spec.admin_key_secret_ref is None:
         labels = {"app.kubernetes.io/instance": inst.name, "app.kubernetes.io/part-of": "foundry-platform"}
         effects.append(EnsureSecret(inst.namespace, admin_ref.name, ADMIN_KEY, labels))
-    if inst.status.get("hostname") != hostname:
+    routed_by = inst.status.get("license")
+    if inst.status.get("hostname") != hostname or routed_by != license_req.name:
         # The license pipeline is the only emitter of routes: ask it to route the new hostname.
         effects.append(RequestReconcile(FOUNDRY_LICENSE, inst.namespace, license_req.name))
+    if routed_by and routed_by != license_req.name:
+        # Moved to another license: the old one must drop its route to this instance.
+        effects.append(RequestReconcile(FOUNDRY_LICENSE, inst.namespace, str(routed_by)))
     detached = sorted(detached_sources(hood))
     for name in detached:
         # An owner may be waiting for this instance to let go of its pool.
@@ -284,6 +283,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     if snapshot:
         version_status["snapshot"] = snapshot
     status = {
+        "license": license_req.name,
         "hostname": hostname,
         "url": url,
         "foundryVersion": version_status,

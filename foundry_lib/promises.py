@@ -63,6 +63,13 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     },
 }
 
+# The same, in every namespace (Kratix `resourceNamespace: "*"`): a hostname routes to one instance
+# platform-wide, so the license pipeline reads every license's routed hostnames and wakes a license
+# waiting for a hostname it releases.
+CLUSTER_PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
+    ("foundry-license", Action.CONFIGURE): {"foundrylicenses": "list patch"},
+}
+
 
 @dataclass(frozen=True)
 class Column:
@@ -248,7 +255,10 @@ def _pipeline(definition: PromiseDefinition, action: Action, image: str) -> dict
         "securityContext": copy.deepcopy(_SECURITY_CONTEXT),  # no shared objects: YAML would alias them
         "resources": copy.deepcopy(_RESOURCES),
     }
-    spec: dict[str, Any] = {"rbac": {"permissions": _rules(PERMISSIONS[(definition.name, action)])}}
+    permissions = _rules(PERMISSIONS[(definition.name, action)])
+    cluster_wide = CLUSTER_PERMISSIONS.get((definition.name, action), {})
+    permissions += [{"resourceNamespace": "*", **rule} for rule in _rules(cluster_wide)]
+    spec: dict[str, Any] = {"rbac": {"permissions": permissions}}
     if action in definition.catalog_actions:
         container["volumeMounts"] = [{"name": _CATALOG_VOLUME, "mountPath": CATALOG_MOUNT, "readOnly": True}]
         spec["volumes"] = [
@@ -263,7 +273,7 @@ def _pipeline(definition: PromiseDefinition, action: Action, image: str) -> dict
     }
 
 
-def _rules(permissions: Mapping[str, str]) -> list[dict[str, list[str]]]:
+def _rules(permissions: Mapping[str, str]) -> list[dict[str, Any]]:
     return [
         {"apiGroups": ["" if r in _CORE_RESOURCES else kube.GROUP], "resources": [r], "verbs": verbs.split()}
         for r, verbs in permissions.items()

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-_SUFFIX = {
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "k": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
+_SUFFIX: dict[str, Decimal] = {
+    "Ki": Decimal(2**10),
+    "Mi": Decimal(2**20),
+    "Gi": Decimal(2**30),
+    "Ti": Decimal(2**40),
+    "k": Decimal(10**3),
+    "M": Decimal(10**6),
+    "G": Decimal(10**9),
+    "T": Decimal(10**12),
     "m": Decimal("0.001"),
 }
 
@@ -28,7 +28,7 @@ def quantity(text: str) -> Decimal:
     """The value of a quantity in base units (bytes, cores); ValueError on a form we do not admit."""
     for suffix in sorted(_SUFFIX, key=len, reverse=True):
         if text.endswith(suffix):
-            number, factor = text[: -len(suffix)], Decimal(_SUFFIX[suffix])
+            number, factor = text[: -len(suffix)], _SUFFIX[suffix]
             break
     else:
         number, factor = text, Decimal(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from foundry_lib.hostname_claims import LicenseRoutes
 from foundry_lib.kube import FOUNDRY_LICENSE, KubeAPI, KubeObject
 from foundry_lib.license_plan import LicenseFacts, plan_license
 from foundry_lib.models.license import FoundryLicenseSpec
@@ -22,6 +23,7 @@ def decide(obj: KubeObject, kube: KubeAPI, env: Mapping[str, str], now: datetime
         instances=instances_of(kube, license_req.namespace, license_req.name),
         settings=PlatformSettings.from_env(env),
         now=now,
+        others=[LicenseRoutes.from_object(o) for o in kube.list_all(FOUNDRY_LICENSE)],
     )
     return plan_license(facts)
 
