@@ -62,7 +62,7 @@ def _observed(inst: Instance, kind: VolumeKind) -> dict[str, Any] | None:
 def dependents_of(hood: Neighbourhood, kind: VolumeKind) -> tuple[str, ...]:
     """Instances attached to this instance's pool: by their spec or by what they still observe."""
     found = set()
-    mine = pool_keys(hood, hood.me, kind) if request_of(hood.me, kind).is_pool_owner else set()
+    mine = pool_keys(hood, hood.me, kind)  # consulted by decide_move only for an (observed) owner
     for other in hood.siblings:
         if other.name == hood.me.name:
             continue
