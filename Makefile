@@ -6,7 +6,7 @@ DEMO_STATE ?= .demo
 IMAGE ?= ghcr.io/foundry-platform/foundry-platform:0.1.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-all lint typecheck promises check-promises docs bench clean
+.PHONY: help install demo test test-all lint typecheck promises check-promises docs bench fuzz clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +44,9 @@ promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the mode
 
 docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram)
 	$(BIN)/python -m foundry_platform.docs docs
+
+fuzz: $(VENV)/.installed ## Long run of the tenant-isolation property suite (many random sequences)
+	FOUNDRY_FUZZ=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_isolation_properties.py
 
 bench: $(VENV)/.installed ## Run the benchmarks and print their figures
 	$(BIN)/python -m benchmarks
