@@ -275,3 +275,22 @@ def test_quantities_a_server_cannot_run_with_are_refused(
 def test_an_empty_volume_size_is_refused(world: World) -> None:
     world.apply(secret("red"), license_doc("red"), instance_doc("red", "alpha", storage={"size": "0Gi"}))
     assert "spec.storage.size" in world.message("instance", "red", "alpha")
+
+
+# -- refused edits leave nothing behind (the license side is issue 11 item 10, helper G) ----------------
+
+
+@pytest.mark.xfail(
+    reason="issue 11 item 10 (helper G, pending): instances still read a refused license's spec; "
+    "everyone must read the last accepted spec",
+    strict=False,
+)
+def test_a_refused_license_edit_never_reaches_its_instances(world: World) -> None:
+    world.apply(secret("red"), license_doc("red"), instance_doc("red", "alpha"))
+    refused = license_doc("red", activeInstanceName="nobody", defaults={"resources": {"memory": "4Gi"}})
+    world.apply(refused)
+    assert world.runs("red", "guild")[-1] == "suspended"
+    world.apply(instance_doc("red", "alpha", proxyPort=8443))  # the instance runs again for its own reasons
+    deployment = world.deployment("red", "alpha")
+    assert deployment is not None
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"] != "4Gi"
