@@ -38,7 +38,7 @@ from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.names import admin_secret_name
 from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
-from foundry_lib.pools import shared_pool_root
+from foundry_lib.pools import LicenseRoot, check_roots_apart, shared_pool_root
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.versions import ALLOW_DOWNGRADE_ANNOTATION, VersionDecision, decide_version
 from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, stamp
@@ -56,6 +56,7 @@ class InstanceFacts:
     catalog: Catalog
     scripts: Mapping[Script, str]
     now: datetime
+    license_roots: Sequence[LicenseRoot] = ()  # shared roots of the licenses of this namespace
 
 
 def hostname_of(instance: Request[FoundryInstanceSpec], license_spec: FoundryLicenseSpec) -> str:
@@ -136,6 +137,15 @@ def _contexts(facts: InstanceFacts, lic: FoundryLicenseSpec) -> dict[str, Storag
         facts.settings.shared_roots,
         field="the license's spec.sharedNfsRoot",
     )
+    license_req = facts.license
+    if license_req is not None:
+        check_roots_apart(
+            shared_root,
+            license_req.name,
+            license_req.creation_timestamp,
+            facts.license_roots,
+            field="the license's spec.sharedNfsRoot",
+        )
     for inst in facts.siblings:
         backend = effective_spec(inst.spec, lic, facts.settings).storage_backend.value
         out[inst.name] = StorageContext(

@@ -23,7 +23,7 @@ from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.outcome import Effect, Outcome, PatchStatus, RequestReconcile
-from foundry_lib.pools import shared_pool_root
+from foundry_lib.pools import LicenseRoot, check_roots_apart, shared_pool_root
 from foundry_lib.settings import PlatformSettings
 
 
@@ -34,6 +34,7 @@ class LicenseFacts:
     settings: PlatformSettings
     now: datetime
     others: Sequence[LicenseRoutes] = ()  # every other license platform-wide: the hostnames it routes
+    roots: Sequence[LicenseRoot] = ()  # shared roots of the other licenses of this namespace
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ def _routes(facts: LicenseFacts, active: str | None, admitted_names: set[str]) -
 
 def plan_license(facts: LicenseFacts) -> Outcome:
     lic, settings = facts.license, facts.settings
-    shared_pool_root(lic.spec.shared_nfs_root, lic.namespace, settings.shared_roots)
+    root = shared_pool_root(lic.spec.shared_nfs_root, lic.namespace, settings.shared_roots)
+    check_roots_apart(root, lic.name, lic.creation_timestamp, facts.roots)
     check_hostname(lic.spec.base_domain, settings.base_domains, "spec.baseDomain")
     limit = lic.spec.restrictions.max_instances
     admitted_names = admitted(facts.instances, limit)

@@ -9,6 +9,7 @@ namespaces can never resolve to the same or nested folders. Inside it, a pool is
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from foundry_lib.errors import UserError
@@ -75,3 +76,45 @@ def pool_key(
     if req.source_instance is not None:
         return None if source_home is None else ctx.location(source_home)
     return ctx.location(own_home)
+
+
+@dataclass(frozen=True, order=True)
+class LicenseRoot:
+    """Another license's shared root, ordered oldest first."""
+
+    created: str
+    name: str
+    root: str
+
+    @classmethod
+    def from_object(cls, obj: Mapping[str, Any]) -> LicenseRoot | None:
+        meta, root = obj.get("metadata") or {}, (obj.get("spec") or {}).get("sharedNfsRoot")
+        if not isinstance(root, str) or not root:
+            return None
+        return cls(str(meta.get("creationTimestamp") or ""), str(meta.get("name") or ""), root)
+
+
+def check_roots_apart(
+    root: str | None,
+    name: str,
+    created: str,
+    others: Sequence[LicenseRoot],
+    field: str = "spec.sharedNfsRoot",
+) -> None:
+    """Licenses of one namespace keep their pools apart: a root equal to, inside or around an older
+    license's root would let instances of two licenses (each with its own active server) open one
+    pool. The older license keeps its folder; the younger is refused, naming it."""
+    if root is None:
+        return
+    for other in sorted(others):
+        if (
+            other.name != name
+            and same_pool(root, other.root)
+            and (other.created, other.name) < (created, name)
+        ):
+            raise UserError(
+                f"{field}: {root!r} overlaps the sharedNfsRoot {other.root!r} of license {other.name!r} in "
+                "this namespace; each license needs its own folder (beside the other, not inside it)",
+                reason="SharedRootOverlaps",
+                field=field,
+            )

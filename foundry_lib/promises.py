@@ -36,7 +36,7 @@ _CORE_RESOURCES = frozenset({"secrets"})  # every other resource is in our group
 PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     ("foundry-instance", Action.CONFIGURE): {
         "foundryinstances": "list patch",  # patch: wake a pool owner this instance detached from
-        "foundrylicenses": "get patch",  # patch: the manual-reconciliation label
+        "foundrylicenses": "get list patch",  # list: shared roots apart; patch: manual-reconciliation label
         "secrets": "get create",  # the generated admin key
         "foundryinstances/status": "patch",
     },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -294,3 +295,23 @@ def test_a_refused_license_edit_never_reaches_its_instances(world: World) -> Non
     deployment = world.deployment("red", "alpha")
     assert deployment is not None
     assert deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["memory"] != "4Gi"
+
+
+@pytest.mark.parametrize(
+    ("second", "accepted"),
+    [
+        pytest.param(f"{SHARED_ROOT}/red/guild", False, id="the same folder"),
+        pytest.param(f"{SHARED_ROOT}/red/guild/party", False, id="inside the older license's folder"),
+        pytest.param(f"{SHARED_ROOT}/red", False, id="around the older license's folder"),
+        pytest.param(f"{SHARED_ROOT}/red/party", True, id="beside it"),
+    ],
+)
+def test_two_licenses_of_a_namespace_keep_their_pools_apart(
+    world: World, second: str, accepted: bool
+) -> None:
+    world.apply(secret("red"), license_doc("red", "guild", sharedNfsRoot=f"{SHARED_ROOT}/red/guild"))
+    world.engine.now += timedelta(minutes=1)
+    world.apply(license_doc("red", "party", sharedNfsRoot=second))
+    assert (world.runs("red", "party")[-1] == "succeeded") is accepted
+    assert accepted or "license 'guild'" in world.message("license", "red", "party")
+    assert world.runs("red", "guild")[-1] == "succeeded"

@@ -242,6 +242,10 @@ HIJACKS = [
         ("apply", instance_doc("red", "beta", **INSTANCE_SPECS[4])),
     ],
     [("apply", instance_doc("red", "alpha", "party")), ("apply", license_doc("red", "party"))],
+    [
+        ("apply", license_doc("red", "party", sharedNfsRoot=f"{SHARED_ROOT}/red", activeInstanceName="beta")),
+        ("apply", instance_doc("red", "beta", "party", **INSTANCE_SPECS[4])),
+    ],
 ]
 
 
@@ -251,6 +255,7 @@ HIJACKS = [
 @example(steps=HIJACKS[2])
 @example(steps=HIJACKS[3])
 @example(steps=HIJACKS[4])
+@example(steps=HIJACKS[5])
 @given(steps=STEPS)
 def test_tenants_never_reach_each_other_nor_lose_or_share_a_world(steps: list[Step]) -> None:
     play(steps, ALWAYS)
