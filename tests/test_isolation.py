@@ -315,3 +315,25 @@ def test_two_licenses_of_a_namespace_keep_their_pools_apart(
     assert (world.runs("red", "party")[-1] == "succeeded") is accepted
     assert accepted or "license 'guild'" in world.message("license", "red", "party")
     assert world.runs("red", "guild")[-1] == "succeeded"
+
+
+@pytest.mark.xfail(
+    reason="issue 11 item 6 (helper G, pending): exclusivity counts plugins pools like worlds pools",
+    strict=False,
+)
+def test_two_running_servers_never_share_a_plugins_pool(world: World) -> None:
+    world.apply(
+        secret("red"),
+        license_doc("red", sharedNfsRoot=f"{SHARED_ROOT}/red", activeInstanceName="alpha"),
+        instance_doc("red", "alpha", storage=NFS, volumes={"plugins": POOL}),
+        instance_doc(
+            "red",
+            "beta",
+            storage=NFS,
+            volumes={"plugins": {"mode": "shared", "source": {"path": "alpha/plugins"}}},
+        ),
+    )
+    running = [
+        n for n in ("alpha", "beta") if (world.deployment("red", n) or {}).get("spec", {}).get("replicas")
+    ]
+    assert running == ["alpha"]

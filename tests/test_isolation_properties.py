@@ -109,8 +109,8 @@ def _claims(world: World) -> dict[tuple[str, str], tuple[str, str]]:
     return out
 
 
-def mounted_folders(world: World, *, running_only: bool = True) -> Iterator[tuple[str, str, str]]:
-    """(namespace, Work folder, folder) for every worlds and plugins folder a server mounts."""
+def mounted_folders(world: World, *, running_only: bool = True) -> Iterator[tuple[str, str, str, str]]:
+    """(namespace, Work folder, worlds|plugins, folder) for every such folder a server mounts."""
     claims = _claims(world)
     for work, doc in world.all_work():
         if doc["kind"] != "Deployment" or (running_only and not doc["spec"].get("replicas")):
@@ -130,7 +130,8 @@ def mounted_folders(world: World, *, running_only: bool = True) -> Iterator[tupl
             sub = mount.get("subPath", "")
             if mount["mountPath"] != WORLDS_DIR:
                 sub = sub.rpartition("/")[0]  # modules and systems of one plugins volume are one folder
-            yield ns, work, f"{root}:{base}/{sub}".rstrip("/")
+            kind = "worlds" if mount["mountPath"] == WORLDS_DIR else "plugins"
+            yield ns, work, kind, f"{root}:{base}/{sub}".rstrip("/")
 
 
 def _nested(a: str, b: str) -> bool:
@@ -142,10 +143,12 @@ def check_no_hostname_in_two_routes(world: World) -> None:
     assert len(names) == len(set(names)), f"a hostname is routed twice: {sorted(names)}"
 
 
-def check_no_two_running_servers_share_a_folder(world: World) -> None:
-    seen = list(mounted_folders(world))
-    for i, (_, who, folder) in enumerate(seen):
-        for _, other, theirs in seen[i + 1 :]:
+def check_no_two_running_servers_share_a_worlds_folder(world: World) -> None:
+    """Worlds only: plugins pools become exclusive with issue 11 item 6 (helper G), see
+    test_isolation.py::test_two_running_servers_never_share_a_plugins_pool."""
+    seen = [(work, folder) for _, work, kind, folder in mounted_folders(world) if kind == "worlds"]
+    for i, (who, folder) in enumerate(seen):
+        for other, theirs in seen[i + 1 :]:
             assert who == other or not _nested(folder, theirs), (
                 f"{who} and {other} both run on {folder}, {theirs}"
             )
@@ -157,7 +160,7 @@ def check_pool_paths_stay_in_their_tenant(world: World) -> None:
             ns, path = doc["spec"]["claimRef"]["namespace"], doc["spec"]["nfs"]["path"]
             assert path == INSTANCE_ROOT or _nested(path, f"{SHARED_ROOT}/{ns}"), f"{ns} mounts {path}"
             assert not _nested(path, f"{SHARED_ROOT}/{ns}") or path.startswith(f"{SHARED_ROOT}/{ns}")
-    for ns, work, folder in mounted_folders(world, running_only=False):
+    for ns, work, _, folder in mounted_folders(world, running_only=False):
         if folder.startswith(f"nfs:{INSTANCE_ROOT}/"):
             assert folder.startswith(f"nfs:{INSTANCE_ROOT}/{ns}/"), f"{work} mounts {folder}"
         if folder.startswith("nfs:"):
@@ -196,7 +199,7 @@ BASELINE = (
 Check = Callable[[World], None]
 ALWAYS: tuple[Check, ...] = (
     check_no_hostname_in_two_routes,
-    check_no_two_running_servers_share_a_folder,
+    check_no_two_running_servers_share_a_worlds_folder,
     check_pool_paths_stay_in_their_tenant,
     check_no_secret_value_anywhere,
 )
