@@ -8,7 +8,7 @@ IMAGE ?= ghcr.io/foundry-platform/foundry-platform:0.1.0
 DESTINATION_SELECTOR ?= foundry.platform/destination=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench clean
+.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench fuzz clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,9 @@ promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the mode
 
 docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram, status key table)
 	$(BIN)/python -m foundry_platform.docs docs
+
+fuzz: $(VENV)/.installed ## Long run of the tenant-isolation property suite (many random sequences)
+	FOUNDRY_FUZZ=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_isolation_properties.py
 
 bench: $(VENV)/.installed ## Run the benchmarks, print their figures and update docs/performance.md
 	$(BIN)/python -m benchmarks --write docs/performance.md

@@ -22,6 +22,7 @@ from foundry_lib.errors import WaitError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, deleting
 from foundry_lib.models.license import Switchover
 from foundry_lib.outcome import Effect, Outcome, RecordEvent, RequestReconcile, WorkflowControl
+from foundry_lib.pools import mounts_same_pool
 from foundry_lib.retry import FIRST_DELAY
 from foundry_lib.switchover import Guard, Players, event_name, guard, observe, why
 from foundry_lib.volumes import VolumeKind, attached_to
@@ -49,12 +50,14 @@ class RoutedBy:
     interval: timedelta  # the monitor's poll interval
 
 
-def _uses(other: Mapping[str, Any], kind: VolumeKind, owner: str) -> bool:
-    """By its spec or by what it still observes (raw: a deleting owner cannot insist on valid specs)."""
+def _uses(other: Mapping[str, Any], kind: VolumeKind, owner: str, mine: Mapping[str, Any]) -> bool:
+    """By its spec or by what it still observes (raw: a deleting owner cannot insist on valid specs),
+    and by location: an instance attached by source.path to this instance's pool folder depends on it."""
+    observed = ((other.get("status") or {}).get("volumes") or {}).get(str(kind))
     return any(
         attached_to(owner, ((other.get(part) or {}).get("volumes") or {}).get(str(kind)))
         for part in ("spec", "status")
-    )
+    ) or mounts_same_pool((mine.get("volumes") or {}).get(str(kind)), observed)
 
 
 def plan_instance_delete(facts: DeleteFacts) -> Outcome:
@@ -62,7 +65,9 @@ def plan_instance_delete(facts: DeleteFacts) -> Outcome:
         str(other["metadata"]["name"]): kind
         for kind in VolumeKind
         for other in facts.others
-        if other["metadata"]["name"] != facts.name and not deleting(other) and _uses(other, kind, facts.name)
+        if other["metadata"]["name"] != facts.name
+        and not deleting(other)
+        and _uses(other, kind, facts.name, facts.status)
     }
     if waiting:
         names = ", ".join(f"{n} ({k})" for n, k in sorted(waiting.items()))

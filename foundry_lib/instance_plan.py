@@ -20,6 +20,7 @@ from foundry_lib.conditions import condition
 from foundry_lib.data_guard import check_copy_source_version, check_pool_version, pool_owner_version
 from foundry_lib.effective import EffectiveSpec, effective_spec
 from foundry_lib.errors import UserError, WaitError
+from foundry_lib.hostnames import check_hostname
 from foundry_lib.instance_volumes import (
     Neighbourhood,
     dependents_of,
@@ -28,6 +29,7 @@ from foundry_lib.instance_volumes import (
     snapshot_steps,
 )
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
+from foundry_lib.live_storage import check_storage_change
 from foundry_lib.manifests.storage import StorageRequest, render_storage
 from foundry_lib.manifests.workload import (
     WorkloadRequest,
@@ -41,6 +43,7 @@ from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.names import admin_secret_name
 from foundry_lib.outcome import Effect, EnsureSecret, Outcome, RequestReconcile
+from foundry_lib.pools import LicenseRoot, check_roots_apart, shared_pool_root
 from foundry_lib.release_source import release_source, require_release_source
 from foundry_lib.running import REPLICAS, Peer, running_on, runs, started_since, wants_to_run
 from foundry_lib.settings import PlatformSettings
@@ -62,6 +65,7 @@ class InstanceFacts:
     scripts: Mapping[Script, str]
     now: datetime
     peers: Sequence[Peer] = ()  # every instance of the namespace, valid or not, with its raw status
+    license_roots: Sequence[LicenseRoot] = ()  # shared roots of the licenses of this namespace
 
 
 def hostname_of(instance: Request[FoundryInstanceSpec], license_spec: FoundryLicenseSpec) -> str:
@@ -147,6 +151,21 @@ def _memory_limit(memory: str, factor: int) -> str:
 def _contexts(facts: InstanceFacts, lic: FoundryLicenseSpec) -> dict[str, StorageContext]:
     """Storage context of every instance of the license, each with its own effective backend."""
     out = {}
+    shared_root = shared_pool_root(
+        lic.shared_nfs_root,
+        facts.instance.namespace,
+        facts.settings.shared_roots,
+        field="the license's spec.sharedNfsRoot",
+    )
+    license_req = facts.license
+    if license_req is not None:
+        check_roots_apart(
+            shared_root,
+            license_req.name,
+            license_req.creation_timestamp,
+            facts.license_roots,
+            field="the license's spec.sharedNfsRoot",
+        )
     for inst in facts.siblings:
         backend = effective_spec(inst.spec, lic, facts.settings).storage_backend.value
         out[inst.name] = StorageContext(
@@ -155,7 +174,7 @@ def _contexts(facts: InstanceFacts, lic: FoundryLicenseSpec) -> dict[str, Storag
             backend,
             facts.settings.nfs_server,
             facts.settings.nfs_instance_root,
-            lic.shared_nfs_root,
+            shared_root,
         )
     return out
 
@@ -222,16 +241,11 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     stopped_why = _over_limit(facts, license_req)
     require_release_source(license_req, facts.settings)
     eff = effective_spec(inst.spec, lic, facts.settings)
+    check_storage_change(eff, inst.status)
     contexts = _contexts(facts, lic)
     ctx = contexts[inst.name]
     _check_nfs(ctx, ())
-    hostname = hostname_of(inst, lic)
-    if len(hostname) > 253:
-        raise UserError(
-            f"hostname {hostname!r} is longer than 253 characters; set spec.hostname or a shorter baseDomain",
-            reason="InvalidHostname",
-            field="spec.hostname",
-        )
+    hostname = check_hostname(hostname_of(inst, lic), facts.settings.base_domains, "spec.hostname")
     hood = Neighbourhood(inst, facts.siblings, license_req.name, contexts)
     plans = plan_volumes(hood, facts.now, facts.settings.csi_clone)
     _check_nfs(
@@ -308,9 +322,13 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     if inst.spec.admin_key_secret_ref is None:
         labels = {"app.kubernetes.io/instance": inst.name, "app.kubernetes.io/part-of": "foundry-platform"}
         effects.append(EnsureSecret(inst.namespace, admin_ref.name, ADMIN_KEY, labels))
-    if inst.status.get("hostname") != hostname:
+    routed_by = inst.status.get("license")
+    if inst.status.get("hostname") != hostname or routed_by != license_req.name:
         # The license pipeline is the only emitter of routes: ask it to route the new hostname.
         effects.append(RequestReconcile(FOUNDRY_LICENSE, inst.namespace, license_req.name))
+    if routed_by and routed_by != license_req.name:
+        # Moved to another license: the old one must drop its route to this instance.
+        effects.append(RequestReconcile(FOUNDRY_LICENSE, inst.namespace, str(routed_by)))
     woken = _woken(facts, hood, version, owner_of, stopping=runs(inst.status) and not run)
     effects += [RequestReconcile(FOUNDRY_INSTANCE, inst.namespace, name) for name in woken]
     if stopped_why:
@@ -325,6 +343,7 @@ def plan_instance(facts: InstanceFacts) -> Outcome:
     if snapshot:
         version_status["snapshot"] = snapshot
     status = {
+        "license": license_req.name,
         "hostname": hostname,
         "url": url,
         "foundryVersion": version_status,

@@ -14,6 +14,7 @@ from typing import Any
 from foundry_lib.errors import UserError
 from foundry_lib.models.instance import FoundryInstanceSpec, Volume
 from foundry_lib.models.request import Request
+from foundry_lib.pools import pool_key, same_pool
 from foundry_lib.running import started_since
 from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, plan_volume
 from foundry_lib.volumes import (
@@ -62,13 +63,36 @@ def _observed(inst: Instance, kind: VolumeKind) -> dict[str, Any] | None:
 def dependents_of(hood: Neighbourhood, kind: VolumeKind) -> tuple[str, ...]:
     """Instances attached to this instance's pool: by their spec or by what they still observe."""
     found = set()
+    mine = pool_keys(hood, hood.me, kind)  # consulted by decide_move only for an (observed) owner
     for other in hood.siblings:
         if other.name == hood.me.name:
             continue
         wanted = volume_spec(other, kind).model_dump(mode="json")
         if attached_to(hood.me.name, wanted) or attached_to(hood.me.name, _observed(other, kind)):
             found.add(other.name)
+        elif mine and any(same_pool(a, b) for a in mine for b in pool_keys(hood, other, kind)):
+            found.add(other.name)  # attached by source.path to this instance's pool folder
     return tuple(sorted(found))
+
+
+def pool_keys(hood: Neighbourhood, inst: Instance, kind: VolumeKind) -> set[str]:
+    """The pools (as locations) `inst` mounts or asks to mount: by its spec and by its recorded status."""
+    keys = set()
+    seen = _observed(inst, kind)
+    if seen and seen.get("mode") == Mode.SHARED and seen.get("location"):
+        keys.add(str(seen["location"]))
+    req = request_of(inst, kind)
+    ctx = hood.contexts[hood.me.name]
+    source = next((s for s in hood.siblings if s.name == req.source_instance), None)
+    try:
+        own = _home_of(hood, inst, kind)
+        source_home = _home_of(hood, source, kind) if source is not None else None
+    except UserError:
+        return keys  # a location recorded on another root: only the recorded key is known
+    wanted = pool_key(ctx, req, own_home=own, source_home=source_home)
+    if wanted:
+        keys.add(wanted)
+    return keys
 
 
 def _home_of(hood: Neighbourhood, inst: Instance, kind: VolumeKind) -> Place:

@@ -24,6 +24,8 @@ from foundry_lib.accepted import ACCEPTED, accepted_record
 from foundry_lib.conditions import condition
 from foundry_lib.durations import parse_duration
 from foundry_lib.errors import UserError
+from foundry_lib.hostname_claims import UNROUTED, LicenseRoutes, taken_elsewhere, waiting_for
+from foundry_lib.hostnames import check_hostname
 from foundry_lib.instance_plan import admitted, hostname_of
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeObject
 from foundry_lib.manifests.routes import Gateway, StandbyService, render_reference_grant, render_route
@@ -31,7 +33,7 @@ from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.outcome import Effect, Outcome, PatchStatus, RecordEvent, RequestReconcile, WorkflowControl
-from foundry_lib.pool_paths import validate_root
+from foundry_lib.pools import LicenseRoot, check_roots_apart, shared_pool_root
 from foundry_lib.running import stops_on_standby
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.switchover import (
@@ -55,13 +57,15 @@ class LicenseFacts:
     settings: PlatformSettings
     now: datetime
     deleting: Sequence[Request[FoundryInstanceSpec]] = ()  # instances being deleted (still present)
+    others: Sequence[LicenseRoutes] = ()  # every other license platform-wide: the hostnames it routes
+    roots: Sequence[LicenseRoot] = ()  # shared roots of the other licenses of this namespace
 
 
 @dataclass(frozen=True)
 class InstanceRoute:
     name: str
     hostname: str
-    state: str  # active | standby | over-limit | hostname-taken
+    state: str  # active | standby | over-limit | hostname-taken | hostname-refused
     version: str | None
 
 
@@ -92,13 +96,28 @@ def _active(facts: LicenseFacts, admitted_names: set[str]) -> tuple[str | None, 
     return desired, f"{desired} is active"
 
 
+def _my_routes(facts: LicenseFacts) -> LicenseRoutes:
+    lic = facts.license
+    return LicenseRoutes.from_status(lic.namespace, lic.name, lic.creation_timestamp, lic.status)
+
+
+def _servable(hostname: str, facts: LicenseFacts) -> bool:
+    try:
+        check_hostname(hostname, facts.settings.base_domains, "spec.hostname")
+    except UserError:
+        return False
+    return True
+
+
 def _routes(facts: LicenseFacts, active: str | None, admitted_names: set[str]) -> list[InstanceRoute]:
-    taken: set[str] = set()
+    taken = taken_elsewhere(_my_routes(facts), facts.others)
     routes = []
     for inst in sorted(facts.instances, key=lambda r: (r.creation_timestamp, r.name)):
         hostname = hostname_of(inst, facts.license.spec)
         version = (inst.status.get("foundryVersion") or {}).get("resolved")
-        if hostname in taken:
+        if not _servable(hostname, facts):
+            state = "hostname-refused"
+        elif hostname in taken:
             state = "hostname-taken"
         elif inst.name not in admitted_names:
             state = "over-limit"
@@ -161,8 +180,9 @@ def _switch(facts: LicenseFacts, desired: str | None) -> Switch:
 
 def plan_license(facts: LicenseFacts) -> Outcome:
     lic, settings = facts.license, facts.settings
-    if lic.spec.shared_nfs_root:
-        validate_root(lic.spec.shared_nfs_root, "spec.sharedNfsRoot")
+    root = shared_pool_root(lic.spec.shared_nfs_root, lic.namespace, settings.shared_roots)
+    check_roots_apart(root, lic.name, lic.creation_timestamp, facts.roots)
+    check_hostname(lic.spec.base_domain, settings.base_domains, "spec.baseDomain")
     facts, wake_delete = _with_waiting_delete(facts)
     limit = lic.spec.restrictions.max_instances
     routed = lic.status.get("activeInstance") or None
@@ -193,14 +213,14 @@ def plan_license(facts: LicenseFacts) -> Outcome:
             standby=standby,
         )
         for r in routes
-        if r.state != "hostname-taken"
+        if r.state not in UNROUTED
     ]
     outputs: dict[str, list[KubeObject]] = {"routes.yaml": documents}
     if standby.namespace != lic.namespace:
         outputs["referencegrant.yaml"] = [
             render_reference_grant(namespace=lic.namespace, license_name=lic.name, standby=standby)
         ]
-    effects = _instance_effects(facts, routes) + wake_delete
+    effects = _instance_effects(facts, routes) + _hostname_wakes(facts, routes) + wake_delete
     message = _message(note, routes)
     conditions = [condition("Accepted", True, "Routed", message, facts.now)]
     status: dict[str, Any] = {
@@ -288,12 +308,21 @@ def _instance_effects(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> l
         flipped = inst.status.get("isActive") != is_active
         if flipped:
             effects.append(PatchStatus(FOUNDRY_INSTANCE, lic.namespace, r.name, {"isActive": is_active}))
-        was_waiting = before.get(r.name) in ("over-limit", "hostname-taken")
+        was_waiting = before.get(r.name) in ("over-limit", *UNROUTED)
         never_rendered = r.name not in before and "hostname" not in inst.status
         admitted_now = (was_waiting or never_rendered) and r.state in ("active", "standby")
         if inputs_changed or admitted_now or (flipped and stops_on_standby(lic.spec, inst.spec)):
             effects.append(RequestReconcile(FOUNDRY_INSTANCE, lic.namespace, r.name))
     return effects
+
+
+def _hostname_wakes(facts: LicenseFacts, routes: Sequence[InstanceRoute]) -> list[Effect]:
+    """Licenses (any namespace) refused a hostname this license stops routing now get their turn."""
+    me = _my_routes(facts)
+    released = set(me.routed) - {r.hostname for r in routes if r.state not in UNROUTED}
+    return [
+        RequestReconcile(FOUNDRY_LICENSE, ns, name) for ns, name in waiting_for(released, me, facts.others)
+    ]
 
 
 def _instance_status(route: InstanceRoute) -> dict[str, Any]:
@@ -309,7 +338,15 @@ def _message(note: str, routes: Sequence[InstanceRoute]) -> str:
     over = [r.name for r in routes if r.state == "over-limit"]
     if over:
         parts.append(f"over restrictions.maxInstances: {', '.join(over)}")
-    taken = [r.name for r in routes if r.state == "hostname-taken"]
+    taken = [f"{r.name} ({r.hostname})" for r in routes if r.state == "hostname-taken"]
     if taken:
-        parts.append(f"not routed, hostname already used by an older instance: {', '.join(taken)}")
+        parts.append(
+            "not routed, hostname already taken on this platform (set another spec.hostname): "
+            + ", ".join(taken)
+        )
+    refused = [f"{r.name} ({r.hostname})" for r in routes if r.state == "hostname-refused"]
+    if refused:
+        parts.append(
+            f"not routed, hostname not allowed here (see the instance's status): {', '.join(refused)}"
+        )
     return "; ".join(parts)

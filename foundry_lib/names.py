@@ -2,6 +2,9 @@
 
 Instance and license names are DNS-1123 labels (≤ 63). Objects derived from them add a prefix or
 suffix; when that would pass 63 characters the base is shortened and a stable hash keeps it unique.
+Every name is injective over its inputs: a name built from one free input (an instance name) adds
+fixed words without '-'; a name built from two free inputs (namespace and name) adds a hash of the
+exact pair (tests/test_names.py checks this property for every function here).
 """
 
 from __future__ import annotations
@@ -54,11 +57,20 @@ def volume_claim_name(instance: str, volume: str) -> str:
     return bounded("foundry", instance, volume)
 
 
+def _pair(first: str, second: str) -> str:
+    """A hash of the exact pair: joining with '-' alone would make `a-b`/`c` and `a`/`b-c` one name
+    ('/' never occurs in a label, so the hashed text is unambiguous)."""
+    return hashlib.sha256(f"{first}/{second}".encode()).hexdigest()[:_HASH_LEN]
+
+
 def persistent_volume_name(namespace: str, instance: str, volume: str) -> str:
-    """PersistentVolumes are cluster-scoped: the namespace is part of the name, and a hash of the exact
-    (namespace, instance) pair keeps `a-b`/`c` and `a`/`b-c` apart."""
-    pair = hashlib.sha256(f"{namespace}/{instance}".encode()).hexdigest()[:_HASH_LEN]
-    return bounded("foundry", namespace, instance, volume, pair)
+    """PersistentVolumes are cluster-scoped: the namespace is part of the name, with the pair's hash."""
+    return bounded("foundry", namespace, instance, volume, _pair(namespace, instance))
+
+
+def reference_grant_name(namespace: str, license_name: str) -> str:
+    """One per license, all in the standby page's namespace: tenants must not be able to share one."""
+    return bounded("foundry-standby", namespace, license_name, _pair(namespace, license_name))
 
 
 def admin_secret_name(instance: str) -> str:

@@ -127,3 +127,27 @@ def join_under(root: str, rel: PurePosixPath) -> str:
     if not joined.startswith(prefix) or joined == root:
         raise ValueError(f"join_under: {_shown(str(rel))} escapes {_shown(root)}")
     return joined
+
+
+def is_within(path: str, root: str) -> bool:
+    """Whether normalised absolute `path` is `root` or below it."""
+    return path == root or root == "/" or path.startswith(root + "/")
+
+
+def parse_roots(text: str, *, instance_root: str | None = None) -> tuple[str, ...]:
+    """FOUNDRY_SHARED_NFS_ROOTS: comma-separated absolute, normalised folders, none inside another
+    nor overlapping the platform's instance root (ValueError naming the problem: a platform setting)."""
+    roots = tuple(part.strip() for part in text.split(",") if part.strip())
+    if not roots:
+        raise ValueError("give at least one absolute folder (e.g. /srv/foundry/shared)")
+    for root in roots:
+        problem = _root_problem(root)
+        if problem is not None:
+            raise ValueError(f"{_shown(root)} is not an absolute, normalised folder: {problem}")
+    for i, a in enumerate(roots):
+        for b in roots[i + 1 :]:
+            if is_within(a, b) or is_within(b, a):
+                raise ValueError(f"{_shown(a)} and {_shown(b)} overlap; shared roots must be apart")
+        if instance_root and (is_within(a, instance_root) or is_within(instance_root, a)):
+            raise ValueError(f"{_shown(a)} overlaps FOUNDRY_NFS_INSTANCE_ROOT {_shown(instance_root)}")
+    return roots

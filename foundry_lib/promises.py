@@ -40,7 +40,7 @@ _CORE_RESOURCES = frozenset({"secrets", "events"})  # every other resource is in
 PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     ("foundry-instance", Action.CONFIGURE): {
         "foundryinstances": "list patch",  # patch: wake a pool owner this instance detached from
-        "foundrylicenses": "get patch",  # patch: the manual-reconciliation label
+        "foundrylicenses": "get list patch",  # list: shared roots apart; patch: manual-reconciliation label
         "secrets": "create",  # the generated admin key (AlreadyExists = it exists; never read)
         "foundryinstances/status": "patch",
     },
@@ -67,6 +67,13 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     ("foundry-activation-request", Action.DELETE): {
         "foundryactivationrequests/status": "patch",
     },
+}
+
+# The same, in every namespace (Kratix `resourceNamespace: "*"`): a hostname routes to one instance
+# platform-wide, so the license pipeline reads every license's routed hostnames and wakes a license
+# waiting for a hostname it releases.
+CLUSTER_PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
+    ("foundry-license", Action.CONFIGURE): {"foundrylicenses": "list patch"},
 }
 
 
@@ -322,7 +329,10 @@ def _pipeline(definition: PromiseDefinition, action: Action, image: str) -> dict
         "securityContext": copy.deepcopy(_SECURITY_CONTEXT),  # no shared objects: YAML would alias them
         "resources": copy.deepcopy(_RESOURCES),
     }
-    spec: dict[str, Any] = {"rbac": {"permissions": _rules(PERMISSIONS[(definition.name, action)])}}
+    permissions = _rules(PERMISSIONS[(definition.name, action)])
+    cluster_wide = CLUSTER_PERMISSIONS.get((definition.name, action), {})
+    permissions += [{"resourceNamespace": "*", **rule} for rule in _rules(cluster_wide)]
+    spec: dict[str, Any] = {"rbac": {"permissions": permissions}}
     if action in definition.catalog_actions:
         container["volumeMounts"] = [{"name": _CATALOG_VOLUME, "mountPath": CATALOG_MOUNT, "readOnly": True}]
         spec["volumes"] = [
@@ -337,7 +347,7 @@ def _pipeline(definition: PromiseDefinition, action: Action, image: str) -> dict
     }
 
 
-def _rules(permissions: Mapping[str, str]) -> list[dict[str, list[str]]]:
+def _rules(permissions: Mapping[str, str]) -> list[dict[str, Any]]:
     return [
         {"apiGroups": ["" if r in _CORE_RESOURCES else kube.GROUP], "resources": [r], "verbs": verbs.split()}
         for r, verbs in permissions.items()

@@ -10,10 +10,19 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from foundry_lib.durations import parse_duration
 from foundry_lib.errors import UserError
+from foundry_lib.hostnames import parse_base_domains
 from foundry_lib.models.common import (
     AbsolutePath,
     CpuQuantity,
@@ -24,6 +33,7 @@ from foundry_lib.models.common import (
     StorageBackend,
     StorageQuantity,
 )
+from foundry_lib.pool_paths import parse_roots
 
 ENV_PREFIX = "FOUNDRY_"
 # Gateway API Duration (GEP-2257), exactly the pattern of HTTPRoute `rules[].timeouts`; "0s" = none.
@@ -76,6 +86,32 @@ class PlatformSettings(BaseModel):
     @property
     def monitor_interval_delta(self) -> timedelta:
         return parse_duration(self.monitor_interval)
+
+    # Comma-separated lists (one env value each); read them through the properties below.
+    shared_nfs_roots: str = "/srv/foundry/shared"
+    allowed_base_domains: str = ""
+
+    @field_validator("shared_nfs_roots")
+    @classmethod
+    def _roots_apart(cls, value: str, info: ValidationInfo) -> str:
+        parse_roots(value, instance_root=info.data.get("nfs_instance_root"))
+        return value
+
+    @field_validator("allowed_base_domains")
+    @classmethod
+    def _domains(cls, value: str) -> str:
+        parse_base_domains(value)
+        return value
+
+    @property
+    def shared_roots(self) -> tuple[str, ...]:
+        """Folders for licenses' sharedNfsRoot: each license at or below <root>/<namespace>."""
+        return parse_roots(self.shared_nfs_roots, instance_root=self.nfs_instance_root)
+
+    @property
+    def base_domains(self) -> tuple[str, ...]:
+        """Domain suffixes hostnames must end in; empty admits any."""
+        return parse_base_domains(self.allowed_base_domains)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PlatformSettings:

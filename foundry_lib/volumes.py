@@ -67,7 +67,7 @@ TABLE: Mapping[tuple[Mode | None, Mode], Move] = {
 }
 """Every (observed mode or None on creation, desired mode) pair. Guards in decide_move refine it:
 same-mode source changes are refused, new → shared with a source attaches instead of publishing, and
-a pool owner with dependents cannot go back to new."""
+a pool owner with dependents cannot leave its pool (to new or copied): that would strand them."""
 
 _WITH_SOURCE: Mapping[Move, Move] = {Move.CONVERT_TO_SHARED: Move.ATTACH_TO_POOL}
 """A move that becomes another when the desired shared volume names a source (a dependent, not an owner)."""
@@ -222,11 +222,10 @@ def decide_move(
         )
     if move in _WITH_SOURCE and not desired.is_pool_owner:
         return _WITH_SOURCE[move]
-    if move is Move.DETACH_FROM_POOL and observed.is_pool_owner and dependents:
+    if move in (Move.DETACH_FROM_POOL, Move.SNAPSHOT_POOL) and observed.is_pool_owner and dependents:
         names = ", ".join(sorted(dependents))
         raise refuse(
-            f"other instances depend on this pool ({names}); "
-            "they must detach (or this instance can snapshot the pool with mode copied) first"
+            f"other instances depend on this pool ({names}); they must detach first (mode new or copied)"
         )
     return move
 

@@ -67,7 +67,7 @@ def _request(name: str, spec: dict[str, Any], created: str) -> Any:
     worlds=volumes,
     plugins=volumes,
     scale_to_zero=st.booleans(),
-    shared_root=st.sampled_from([None, "/volume1/foundry/shared/guild"]),
+    shared_root=st.sampled_from([None, "/srv/foundry/shared/tabletop/guild"]),
     auto=st.sampled_from(["none", "build", "generation"]),
     platform=st.sampled_from([WITH_NFS, WITHOUT_NFS]),
     sibling_backend=st.sampled_from(["pvc", "nfs"]),

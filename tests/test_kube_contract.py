@@ -234,3 +234,16 @@ def test_create_ignores_status(memory: MemoryKube) -> None:
 def test_create_sets_creation_timestamp(memory: MemoryKube) -> None:
     created = memory.create(FOUNDRY_INSTANCE, NS, _body(FOUNDRY_INSTANCE, "alpha"))
     assert created["metadata"].get("creationTimestamp")
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+async def test_list_all_sees_every_namespace(kube: KubeAPI, kind: Kind) -> None:
+    for name, namespace in [("a", NS), ("b", OTHER_NS), ("a", OTHER_NS)]:
+        await call(kube.create, kind, namespace, _body(kind, name, namespace))
+    found = await call(kube.list_all, kind)
+    assert sorted((o["metadata"]["namespace"], o["metadata"]["name"]) for o in found) == [
+        (OTHER_NS, "a"),
+        (OTHER_NS, "b"),
+        (NS, "a"),
+    ]
+    assert all((obj["apiVersion"], obj["kind"]) == (kind.api_version, kind.kind) for obj in found)

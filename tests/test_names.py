@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from foundry_lib.names import (
@@ -13,6 +15,7 @@ from foundry_lib.names import (
     dns1123_label_problem,
     is_dns1123_label,
     persistent_volume_name,
+    reference_grant_name,
     route_name,
     volume_claim_name,
     workload_name,
@@ -96,7 +99,10 @@ def test_bounded_is_a_label_of_at_most_63(parts):
     name = bounded(*parts)
     assert is_dns1123_label(name)
     joined = "-".join(parts)
-    assert name == joined if len(joined) <= MAX_LABEL else len(name) <= MAX_LABEL
+    # Plain joins shorter than 63 are kept; longer ones keep a readable head (trimmed of a trailing
+    # '-', so sometimes 62 long) and end in a hash of the whole join.
+    digest = hashlib.sha256(joined.encode()).hexdigest()[:6]
+    assert name == joined if len(joined) < MAX_LABEL else (len(name) <= MAX_LABEL and name.endswith(digest))
 
 
 @settings(max_examples=200, deadline=None)
@@ -133,3 +139,44 @@ def test_a_crafted_short_name_cannot_take_a_long_names_objects():
     crafted = workload_name(long_name).removeprefix("foundry-")
     assert is_dns1123_label(crafted)
     assert workload_name(crafted) != workload_name(long_name)
+
+
+# Labels over a tiny alphabet with dashes, so that `a-b`/`c` against `a`/`b-c` comes up often, and
+# long ones, so that the hashed forms are exercised too.
+TRICKY = st.from_regex(r"\A[ab]([-ab]{0,6}[ab])?\Z") | LABEL_63
+CLAIM_VOLUMES = ("config", "worlds", "plugins", "nfs", "shared")
+# Every derived name, with the inputs that vary within the scope where names must be unique.
+DERIVED = {
+    "workload/route/service (per namespace)": lambda a, b, v: workload_name(a),
+    "admin secret (per namespace)": lambda a, b, v: admin_secret_name(a),
+    "claim (per namespace)": lambda a, b, v: volume_claim_name(a, v),
+    "persistent volume (cluster)": lambda a, b, v: persistent_volume_name(a, b, v),
+    "reference grant (standby namespace)": lambda a, b, v: reference_grant_name(a, b),
+}
+USES = {  # which inputs each name depends on: (first, second, volume)
+    "workload/route/service (per namespace)": (True, False, False),
+    "admin secret (per namespace)": (True, False, False),
+    "claim (per namespace)": (True, False, True),
+    "persistent volume (cluster)": (True, True, True),
+    "reference grant (standby namespace)": (True, True, False),
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    which=st.sampled_from(sorted(DERIVED)),
+    x=st.tuples(TRICKY, TRICKY, st.sampled_from(CLAIM_VOLUMES)),
+    y=st.tuples(TRICKY, TRICKY, st.sampled_from(CLAIM_VOLUMES)),
+)
+@example(which="reference grant (standby namespace)", x=("a-b", "c", "nfs"), y=("a", "b-c", "nfs"))
+@example(which="persistent volume (cluster)", x=("a-b", "c", "nfs"), y=("a", "b-c", "nfs"))
+def test_every_derived_name_is_injective_and_a_label(which, x, y):
+    name = DERIVED[which]
+    key_x = tuple(v for v, used in zip(x, USES[which], strict=True) if used)
+    key_y = tuple(v for v, used in zip(y, USES[which], strict=True) if used)
+    assert is_dns1123_label(name(*x))
+    assert (name(*x) == name(*y)) == (key_x == key_y), (which, x, y)
+
+
+def test_reference_grants_of_two_tenants_never_share_a_name():
+    assert reference_grant_name("a-b", "c") != reference_grant_name("a", "b-c")

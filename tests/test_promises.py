@@ -16,6 +16,7 @@ from foundry_lib.crd_schema import CEL_RULES
 from foundry_lib.errors import UserError
 from foundry_lib.models.request import parse_request
 from foundry_lib.promises import (
+    CLUSTER_PERMISSIONS,
     DEFAULT_DESTINATION_SELECTOR,
     PROMISE_VERSION_LABEL,
     PROMISES,
@@ -185,8 +186,17 @@ def test_pipeline_env_is_a_valid_platform_configuration(pipeline_id: str, pipeli
 
 @pytest.mark.parametrize(("pipeline_id", "pipeline"), PIPELINES, ids=[p[0] for p in PIPELINES])
 def test_pipeline_permissions_are_namespaced_and_known(pipeline_id: str, pipeline: dict[str, Any]) -> None:
+    cluster_wide = {
+        (res, verb)
+        for (promise, action), table in CLUSTER_PERMISSIONS.items()
+        if pipeline_id.startswith(f"{promise}-resource-{action.value}-")
+        for res, verbs in table.items()
+        for verb in verbs.split()
+    }
     for rule in pipeline["spec"]["rbac"]["permissions"]:
-        assert "resourceNamespace" not in rule, "a permission outside the resource's namespace"
+        if "resourceNamespace" in rule:  # only the platform-wide reads the hostname rule needs
+            assert rule["resourceNamespace"] == "*"
+            assert {(r, v) for r in rule["resources"] for v in rule["verbs"]} <= cluster_wide
         assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
         core = rule["resources"] in (["secrets"], ["events"])
         expected_group = [""] if core else [kube.GROUP]

@@ -7,6 +7,7 @@ own status patch is always granted: that is how a failing run publishes its `mes
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,22 +18,25 @@ from conftest import REPO
 from test_volumes_e2e import LICENSE, instance
 
 from foundry_lib.kube import Kind, KubeObject
-from foundry_lib.promises import PERMISSIONS
+from foundry_lib.promises import CLUSTER_PERMISSIONS, PERMISSIONS
 from foundry_platform.simulator.cli import load_documents
 from foundry_platform.simulator.engine import Engine
 from foundry_platform.simulator.workflows import Pipeline, PromiseWorkflows
 
 Calls = dict[tuple[str, str], set[tuple[str, str]]]
+CLUSTER_WIDE = " in every namespace"
+KRATIX = ("kratix", "controller")
 
 
 class Recorder:
     """The KubeAPI port, recording (resource, verb) per workflow before delegating."""
 
     def __init__(self, inner: Any, calls: Calls) -> None:
-        self.inner, self.calls, self.current = inner, calls, ("", "")
+        self.inner, self.calls, self.current, self.namespace = inner, calls, ("", ""), ""
 
-    def _log(self, kind: Kind, verb: str, sub: str = "") -> None:
-        self.calls[self.current].add((kind.plural + sub, verb))
+    def _log(self, kind: Kind, verb: str, sub: str = "", namespace: str | None = None) -> None:
+        elsewhere = namespace is not None and namespace != self.namespace
+        self.calls[self.current].add((kind.plural + sub + (CLUSTER_WIDE if elsewhere else ""), verb))
 
     def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:
         self._log(kind, "get")
@@ -42,12 +46,16 @@ class Recorder:
         self._log(kind, "list")
         return self.inner.list(kind, namespace, labels)  # type: ignore[no-any-return]
 
+    def list_all(self, kind: Kind) -> list[KubeObject]:
+        self._log(kind, "list", CLUSTER_WIDE)
+        return self.inner.list_all(kind)  # type: ignore[no-any-return]
+
     def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
         self._log(kind, "create")
         return self.inner.create(kind, namespace, body)  # type: ignore[no-any-return]
 
     def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject:
-        self._log(kind, "patch")
+        self._log(kind, "patch", namespace=namespace)
         return self.inner.merge_patch(kind, namespace, name, patch)  # type: ignore[no-any-return]
 
     def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
@@ -58,10 +66,16 @@ class Recorder:
 class RecordingEngine(Engine):
     recorder: Recorder
 
+    def _reconcile(self, flows: PromiseWorkflows, obj: KubeObject, action: str) -> None:
+        self.recorder.current = (
+            KRATIX  # Kratix's own calls (the manual-reconciliation label) until a pipeline runs
+        )
+        super()._reconcile(flows, obj, action)
+
     def _run_pipeline(
         self, flows: PromiseWorkflows, pipeline: Pipeline, action: str, namespace: str, name: str
     ) -> str:
-        self.recorder.current = (flows.promise, action)
+        self.recorder.current, self.recorder.namespace = (flows.promise, action), namespace
         return super()._run_pipeline(flows, pipeline, action, namespace, name)
 
 
@@ -77,6 +91,16 @@ def _step(
         (engine.delete if delete else engine.apply)(doc)
     engine.settle()
     engine.save()
+
+
+def _tenant(namespace: str) -> list[dict[str, Any]]:
+    """A license and an instance `alpha` in `namespace`, under the same base domain as every other."""
+    lic = copy.deepcopy(LICENSE)
+    lic["metadata"]["namespace"] = namespace
+    del lic["spec"]["sharedNfsRoot"]
+    inst = instance("alpha")
+    inst["metadata"]["namespace"] = namespace
+    return [lic, inst]
 
 
 def test_pipelines_are_granted_exactly_what_they_call(tmp_path: Path) -> None:
@@ -104,17 +128,25 @@ def test_pipelines_are_granted_exactly_what_they_call(tmp_path: Path) -> None:
     copy = {"mode": "copied", "source": {"instance": "alpha"}}
     _step(pools, calls, [instance("beta", copy, {"mode": "new"})], minute=1)  # beta detaches, alpha goes
     _step(pools, calls, [instance("beta")], delete=True)  # wakes its copy source
+    hosts = tmp_path / "hosts"
+    _step(hosts, calls, [*_tenant("blue"), *_tenant("red")])  # red's alpha: hostname taken by blue's
+    _step(hosts, calls, [_tenant("blue")[1]], delete=True)  # blue releases it: wakes red's license
     _step(state, calls, [d for d in examples if d["kind"] == "FoundryLicense"], delete=True)  # refused
     _step(state, calls, [d for d in examples if d["kind"] != "Secret"], delete=True)
     granted = {
         (promise, action.value): {(res, verb) for res, verbs in table.items() for verb in verbs.split()}
         for (promise, action), table in PERMISSIONS.items()
     }
+    for (promise, action), table in CLUSTER_PERMISSIONS.items():
+        granted[(promise, action.value)] |= {
+            (res + CLUSTER_WIDE, verb) for res, verbs in table.items() for verb in verbs.split()
+        }
     own_status = {
         "foundry-license": "foundrylicenses/status",
         "foundry-instance": "foundryinstances/status",
         "foundry-activation-request": "foundryactivationrequests/status",
     }
+    calls.pop(KRATIX, None)
     for key, made in calls.items():
         assert made <= granted[key], f"{key} calls more than it is granted: {made - granted[key]}"
     for key, allowed in granted.items():

@@ -61,6 +61,11 @@ class Recorder:
             raise self.fail_with
         return self.inner.list(kind, namespace, labels)  # type: ignore[no-any-return]
 
+    def list_all(self, kind: Kind) -> list[KubeObject]:
+        if self.fail_with:
+            raise self.fail_with
+        return self.inner.list_all(kind)  # type: ignore[no-any-return]
+
     def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
         return self.inner.create(kind, namespace, body)  # type: ignore[no-any-return]
 

@@ -48,7 +48,6 @@ ALLOWED = [
     pytest.param(seen(SHARED), want(NEW), (), Move.DETACH_FROM_POOL, id="owner-new-alone"),
     pytest.param(seen(SHARED, "beta"), want(NEW), ("gamma",), Move.DETACH_FROM_POOL, id="dependent-new"),
     pytest.param(seen(SHARED), want(COPIED, path="alpha"), (), Move.SNAPSHOT_POOL, id="owner-copied"),
-    pytest.param(seen(SHARED), want(COPIED, "b"), ("b",), Move.SNAPSHOT_POOL, id="owner-copied-dependents"),
     pytest.param(seen(SHARED, "beta"), want(COPIED, "beta"), (), Move.SNAPSHOT_POOL, id="dependent-copied"),
     pytest.param(seen(SHARED), want(SHARED), ("beta",), Move.KEEP, id="owner-owner"),
     pytest.param(seen(SHARED, path="maps"), want(SHARED, path="maps"), (), Move.KEEP, id="dependent-same"),
@@ -62,6 +61,9 @@ REFUSED = [
         seen(COPIED, "b"), want(SHARED, "b"), (), "copy cannot become", id="copied-shared-dependent"
     ),
     pytest.param(seen(SHARED), want(NEW), ("gamma", "beta"), "beta, gamma", id="owner-new-with-dependents"),
+    pytest.param(
+        seen(SHARED), want(COPIED, "b"), ("b",), "depend on this pool (b)", id="owner-copied-dependents"
+    ),
     pytest.param(seen(SHARED, "beta"), want(SHARED, "gamma"), (), "source", id="dependent-other-pool"),
     pytest.param(
         seen(SHARED, "beta"), want(SHARED, path="maps"), (), "source", id="dependent-instance-to-path"

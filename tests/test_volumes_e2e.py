@@ -23,7 +23,7 @@ LICENSE = {
         "credentialsSecretRef": {"name": "guild-account"},
         "baseDomain": "guild.example.com",
         "activeInstanceName": "alpha",
-        "sharedNfsRoot": "/volume1/foundry/shared/guild",
+        "sharedNfsRoot": "/srv/foundry/shared/guild/guild",
         "defaults": {"storage": {"backend": "nfs"}, "foundryVersion": "13.x"},
         "switchover": {"whenPlayersConnected": "force"},  # no monitor here: switch without waiting
     },

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from foundry_lib.kube import KubeObject
 from foundry_lib.manifests.labels import INSTANCE_LABEL, LICENSE_LABEL, PART_OF
 from foundry_lib.manifests.workload import FOUNDRY_PORT
-from foundry_lib.names import bounded, route_name, workload_name
+from foundry_lib.names import reference_grant_name, route_name, workload_name
 
 GATEWAY_API = "gateway.networking.k8s.io"
 INSTANCE_HEADER = "X-Foundry-Instance"
@@ -99,7 +99,7 @@ def render_reference_grant(*, namespace: str, license_name: str, standby: Standb
         "apiVersion": f"{GATEWAY_API}/v1beta1",
         "kind": "ReferenceGrant",
         "metadata": {
-            "name": bounded("foundry-standby", namespace, license_name),
+            "name": reference_grant_name(namespace, license_name),
             "namespace": standby.namespace,
             "labels": _labels(license_name),
         },

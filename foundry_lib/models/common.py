@@ -12,6 +12,7 @@ from foundry_lib.durations import DURATION_PATTERN
 from foundry_lib.errors import UserError
 from foundry_lib.names import DNS1123_LABEL_PATTERN
 from foundry_lib.pool_paths import validate_root
+from foundry_lib.quantities import MIN_MEMORY_BYTES, quantity
 
 # Annotated string types carry their rule into the generated CRD schema (pattern, maxLength).
 DNSLabel = Annotated[str, StringConstraints(pattern=DNS1123_LABEL_PATTERN, min_length=1, max_length=63)]
@@ -35,13 +36,42 @@ VersionSelector = Annotated[
         pattern=r"^(latest|[0-9]{1,4}\.x|[0-9]{1,4}\.[0-9]{1,6}(\.[0-9]{1,4})?)$", max_length=20
     ),
 ]
+
+
+def _positive_cpu(value: str) -> str:
+    if quantity(value) <= 0:
+        raise ValueError(f"{value!r} is zero CPU; give at least 1m (e.g. '500m' or '1')")
+    return value
+
+
+def _enough_memory(value: str) -> str:
+    if quantity(value) < MIN_MEMORY_BYTES:
+        raise ValueError(f"{value!r} is below Foundry's minimum of 512Mi; give at least '512Mi' (e.g. '1Gi')")
+    return value
+
+
+def _positive_size(value: str) -> str:
+    if quantity(value) <= 0:
+        raise ValueError(f"{value!r} is an empty volume; give a positive size (e.g. '10Gi')")
+    return value
+
+
+# Patterns go into the CRD; the minimums (no zero CPU, memory ≥ 512Mi, no empty volume) are checked here.
 CpuQuantity = Annotated[
-    str, StringConstraints(pattern=r"^([0-9]{1,6}m|[0-9]{1,4}(\.[0-9]{1,3})?)$", max_length=12)
+    str,
+    StringConstraints(pattern=r"^([0-9]{1,6}m|[0-9]{1,4}(\.[0-9]{1,3})?)$", max_length=12),
+    AfterValidator(_positive_cpu),
 ]
 MemoryQuantity = Annotated[
-    str, StringConstraints(pattern=r"^[0-9]{1,6}(Ki|Mi|Gi|Ti|k|M|G|T)?$", max_length=12)
+    str,
+    StringConstraints(pattern=r"^[0-9]{1,6}(Ki|Mi|Gi|Ti|k|M|G|T)?$", max_length=12),
+    AfterValidator(_enough_memory),
 ]
-StorageQuantity = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,6}(Mi|Gi|Ti|M|G|T)$", max_length=12)]
+StorageQuantity = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{1,6}(Mi|Gi|Ti|M|G|T)$", max_length=12),
+    AfterValidator(_positive_size),
+]
 
 
 def _normalised_root(value: str) -> str:

@@ -87,6 +87,7 @@ STATUS_MODELS: Mapping[str, StatusModel] = MappingProxyType(
             _owners(
                 {
                     Writer.INSTANCE_PIPELINE: (
+                        "license",
                         "hostname",
                         "url",
                         "foundryVersion",
