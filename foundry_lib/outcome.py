@@ -50,7 +50,17 @@ class RequestReconcile:
     name: str
 
 
-Effect = EnsureSecret | PatchStatus | RequestReconcile
+@dataclass(frozen=True)
+class SetActiveInstance:
+    """Merge-patch a license's `spec.activeInstanceName` (an approved activation request): the
+    license pipeline then switches through its switchover guard, as for any other edit."""
+
+    namespace: str
+    license_name: str
+    instance: str
+
+
+Effect = EnsureSecret | PatchStatus | RequestReconcile | SetActiveInstance
 
 MANUAL_RECONCILIATION = "kratix.io/manual-reconciliation"
 

@@ -59,7 +59,9 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
         "foundrylicenses/status": "patch",
     },
     ("foundry-activation-request", Action.CONFIGURE): {
-        "foundryinstances": "get",
+        "foundryinstances": "get",  # the named instance, and the routed one's player counts
+        "foundrylicenses": "get patch",  # patch: an approval sets spec.activeInstanceName
+        "foundryactivationrequests": "list",  # one open request per instance
         "foundryactivationrequests/status": "patch",
     },
     ("foundry-activation-request", Action.DELETE): {

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from foundry_lib.durations import DAYS_DURATION_PATTERN, DURATION_PATTERN
 from foundry_lib.errors import UserError
 from foundry_lib.models.common import (
     AbsolutePath,
@@ -60,6 +61,10 @@ class PlatformSettings(BaseModel):
     catalog_overlay: AbsolutePath | None = None
     pvc_retention: Literal["retain", "delete"] = "retain"
     snapshot_keep: Annotated[int, Field(ge=1, le=100)] = 3
+    # How often the monitor polls each instance; its player counts are fresh for two intervals.
+    monitor_interval: Annotated[str, StringConstraints(pattern=DURATION_PATTERN)] = "30s"
+    # How long finished activation requests are kept before the monitor's timer deletes them.
+    activation_retention: Annotated[str, StringConstraints(pattern=DAYS_DURATION_PATTERN)] = "7d"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PlatformSettings:

@@ -6,8 +6,15 @@ import secrets
 from contextlib import suppress
 
 from foundry_lib.errors import AlreadyExistsError, NotFoundError
-from foundry_lib.kube import SECRET, KubeAPI
-from foundry_lib.outcome import MANUAL_RECONCILIATION, Effect, EnsureSecret, PatchStatus, RequestReconcile
+from foundry_lib.kube import FOUNDRY_LICENSE, SECRET, KubeAPI
+from foundry_lib.outcome import (
+    MANUAL_RECONCILIATION,
+    Effect,
+    EnsureSecret,
+    PatchStatus,
+    RequestReconcile,
+    SetActiveInstance,
+)
 
 
 def apply_effect(kube: KubeAPI, effect: Effect) -> None:
@@ -21,6 +28,9 @@ def apply_effect(kube: KubeAPI, effect: Effect) -> None:
             patch = {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}}
             with suppress(NotFoundError):  # gone: there is nothing left to re-run
                 kube.merge_patch(effect.kind, effect.namespace, effect.name, patch)
+        case SetActiveInstance():  # a missing license fails the run: the request is not approved
+            spec = {"spec": {"activeInstanceName": effect.instance}}
+            kube.merge_patch(FOUNDRY_LICENSE, effect.namespace, effect.license_name, spec)
 
 
 def _ensure_secret(kube: KubeAPI, effect: EnsureSecret) -> None:

@@ -24,11 +24,17 @@ class RequestedBy(SpecModel):
 
 
 class Decision(SpecModel):
-    """Set by an approver; the activation pipeline checks the approver is allowed."""
+    """Set by an approver; the activation pipeline checks the approver is allowed.
+
+    `by` is `discord:<user id>`. `roles` are the Discord role ids the writer (the Discord bot, which
+    reads them from Discord) vouches the approver holds, so `allowedActivators` role entries can
+    approve. Both are trusted as written: only the bot and platform admins may edit requests.
+    """
 
     approved: StrictBool
     by: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9:._@-]+$")]
     at: datetime | None = None
+    roles: Annotated[list[DiscordId], Field(max_length=50)] = []
 
 
 class FoundryActivationRequestSpec(SpecModel):
