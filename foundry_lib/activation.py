@@ -17,6 +17,7 @@ the monitor deletes finished requests after the retention period (`expired_reque
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -163,7 +164,7 @@ def _approve(facts: ActivationFacts, lic: Request[FoundryLicenseSpec], why: str)
 def _open(facts: ActivationFacts, phase: Phase, message: str, recheck: datetime) -> Outcome:
     """Still open: say so, and run again at `recheck` (Kratix `retryAfter`, no polling loop)."""
     status = _status(facts, phase, message)
-    delay = max(recheck - facts.now, timedelta(seconds=1))
+    delay = max(timedelta(seconds=math.ceil((recheck - facts.now).total_seconds())), timedelta(seconds=1))
     return Outcome(outputs=None, status=status, control=WorkflowControl(retry_after=delay, message=message))
 
 

@@ -42,8 +42,14 @@ def _guild() -> list[dict[str, Any]]:
 
 
 def _tenant() -> list[dict[str, Any]]:
-    """Every workflow kind: the license, its instances and an activation request."""
-    return _guild() + _docs(GUILD / "activation-request.yaml")
+    """Every workflow kind: the license, its instances and an activation request. Processes read the
+    real clock while the request's creationTimestamp comes from the simulated one, so its requestTTL
+    is made long enough that both sides see it Pending."""
+    docs = _guild() + _docs(GUILD / "activation-request.yaml")
+    for doc in docs:
+        if doc["kind"] == "FoundryLicense":
+            doc["spec"]["activation"]["requestTTL"] = "876000h"  # a century
+    return docs
 
 
 @dataclass
@@ -136,8 +142,11 @@ async def test_license_and_three_instances_created(kmock: kmock.KubernetesEmulat
     both = await _both(tmp_path, kmock, [Step(0, _tenant())])
     assert _runs(both.proc) == _runs(both.sim)
     both.agree()
-    for status in statuses(both.sim).values():
+    for name, status in statuses(both.sim).items():
         conditions = {c["type"]: c["status"] for c in status["conditions"]}
+        if name.startswith("FoundryActivationRequest"):  # Pending: it runs again at its expiry
+            assert status["phase"] == "Pending" and conditions["ConfigureWorkflowCompleted"] == "False"
+            continue
         assert conditions | {"ConfigureWorkflowCompleted": "True", "Reconciled": "True"} == conditions
         assert status["observedGeneration"] == 1
     assert both.kratix_lost == []
