@@ -319,3 +319,24 @@ async def test_forbidden_names_the_missing_verb_and_resource(
     assert "patch" in message and "foundryinstance" in message.lower() and "temporary" not in message
     accepted = next(c for c in status["conditions"] if c["type"] == "Accepted")
     assert (accepted["status"], accepted["reason"]) == ("False", "PlatformMisconfigured")
+
+
+async def test_an_approved_request_switches_the_license_over_http(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    """The owner approves: the pipeline's merge patch of the license spec, the license's run on the new
+    generation and the request completing all agree between the processes and the simulator."""
+    (request,) = _docs(GUILD / "activation-request.yaml")
+    owner = "discord:123456789012345678"  # examples/dungeons-guild/license.yaml ownership.discordUserId
+    approved = {**request, "spec": {**request["spec"], "decision": {"approved": True, "by": owner}}}
+    steps = [Step(0, _tenant()), Step(1, [approved]), Step(3)]
+    both = await _both(tmp_path, kmock, steps)
+    assert _runs(both.proc) == _runs(both.sim)
+    both.agree()
+    to_license = [w.body for w in both.sim.kube.writes if w.path.endswith("/foundrylicenses/dungeons-guild")]
+    assert [body for body in to_license if "spec" in body] == [
+        {"spec": {"activeInstanceName": "campaign-beta"}}
+    ]
+    status = statuses(both.sim)
+    assert status["FoundryActivationRequest tabletop/campaign-beta-tonight"]["phase"] == "Completed"
+    assert status["FoundryLicense tabletop/dungeons-guild"]["activeInstance"] == "campaign-beta"
