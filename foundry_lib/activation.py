@@ -130,7 +130,7 @@ def _pending(facts: ActivationFacts, lic: Request[FoundryLicenseSpec]) -> Outcom
     policy = lic.spec.activation
     if policy.approval is Approval.AUTO:
         return _approve(facts, lic, "approved automatically")
-    by_person = "the license owner or an allowed activator can approve it"
+    by_person = f"the license owner or an allowed activator can approve it until {expires:%H:%M} UTC"
     if policy.approval is Approval.AUTO_WHEN_IDLE:
         live = str(lic.status.get("activeInstance") or "")
         if not live:
