@@ -68,10 +68,11 @@ class Cluster:
         path.write_text(yaml.safe_dump_all(list(docs)))
         assert simulate(self.state, path, now=_at(now), extra=extra) == 0
 
-    def tick(self, now: float, *players: str) -> None:
+    def tick(self, now: float, *players: str, settings: tuple[str, ...] = ()) -> int:
         """Let the clock run to `now`; `players` as the monitor observes them then (INSTANCE=N)."""
         extra = tuple(x for p in players for x in ("--players", f"{NS}/{p}"))
-        assert simulate(self.state, now=_at(now), extra=extra) == 0
+        extra += tuple(x for s in settings for x in ("--set", s))
+        return simulate(self.state, now=_at(now), extra=extra)
 
     def request(self, name: str = "campaign-beta-tonight") -> dict[str, Any]:
         found = ClusterState(self.state).get(FOUNDRY_ACTIVATION_REQUEST, NS, name)
@@ -97,7 +98,7 @@ def test_auto_approves_at_once_and_completes_when_the_license_routes_it(tmp_path
     assert "approved automatically" in status["message"]
     assert cluster.license()["spec"]["activeInstanceName"] == "campaign-beta"
     assert cluster.license()["status"]["activeInstance"] == "campaign-beta"
-    cluster.tick(2)  # the request looks again one monitor interval later
+    assert cluster.tick(2) == 0  # the request looks again one monitor interval later
     status = cluster.request()
     assert (status["phase"], status["message"]) == ("Completed", "campaign-beta is live")
 
@@ -108,14 +109,14 @@ def test_auto_when_idle_waits_for_players_to_be_gone_for_idle_for(tmp_path: Path
     status = cluster.request()
     assert status["phase"] == "Pending"
     assert "waiting: campaign-alpha has 3 players" in status["message"]
-    cluster.tick(3, "campaign-alpha=0")  # the players leave; idleFor (10m) has not passed yet
+    assert cluster.tick(3, "campaign-alpha=0") == 0  # the players leave; idleFor (10m) has not passed yet
     assert cluster.request()["phase"] == "Pending"
     assert cluster.license()["spec"]["activeInstanceName"] == "campaign-alpha"
-    cluster.tick(11, "campaign-alpha=0")  # ten minutes since the last player was seen
+    assert cluster.tick(11, "campaign-alpha=0") == 0  # ten minutes since the last player was seen
     status = cluster.request()
     assert status["phase"] in ("Approved", "Completed"), status["message"]
     assert cluster.license()["spec"]["activeInstanceName"] == "campaign-beta"
-    cluster.tick(12)
+    assert cluster.tick(12) == 0
     assert cluster.request()["phase"] == "Completed"
 
 
@@ -123,7 +124,7 @@ def test_auto_when_idle_never_takes_an_unknown_player_count_for_idle(tmp_path: P
     cluster = Cluster(tmp_path, "autoWhenIdle")
     cluster.run(_request(), now=1)  # the monitor never reported campaign-alpha
     assert "player count is unknown" in cluster.request()["message"]
-    cluster.tick(30)
+    assert cluster.tick(30) == 0
     assert cluster.request()["phase"] == "Pending"
     assert cluster.license()["spec"]["activeInstanceName"] == "campaign-alpha"
 
@@ -145,7 +146,7 @@ def test_manual_waits_for_an_allowed_person(tmp_path: Path, case: str, by: str, 
     status = cluster.request()
     assert status["phase"] == "Approved" and f"approved by {by}" in status["message"], case
     assert status["decidedAt"] == _at(5)
-    cluster.tick(6)
+    assert cluster.tick(6) == 0
     assert cluster.request()["phase"] == "Completed"
 
 
@@ -165,9 +166,9 @@ def test_an_undecided_request_expires_after_request_ttl(tmp_path: Path) -> None:
     cluster = Cluster(tmp_path, "manual")
     cluster.run(_request(), now=1)
     assert cluster.request()["expiresAt"] == _at(61)
-    cluster.tick(60)
+    assert cluster.tick(60) == 0
     assert cluster.request()["phase"] == "Pending"
-    cluster.tick(62)
+    assert cluster.tick(62) == 0
     status = cluster.request()
     assert status["phase"] == "Expired" and status["finishedAt"] == _at(61)  # run at its retryAfter
     cluster.run(_request(decision={"approved": True, "by": OWNER}), now=63)  # too late: nothing changes
@@ -215,9 +216,24 @@ def test_finished_requests_are_deleted_after_seven_days_and_open_ones_stay(tmp_p
     cluster.run(_request("denied"), now=1)
     cluster.run(_request("denied", {"approved": False, "by": OWNER}), now=2)
     cluster.run(_request("open"), now=3)
-    cluster.tick(7 * 24 * 60 + 1)
+    assert cluster.tick(7 * 24 * 60 + 1) == 0
     assert cluster.requests() == ["denied", "open"]  # `open` expired at 21:03 and is kept too
-    cluster.tick(7 * 24 * 60 + 3)
+    assert cluster.tick(7 * 24 * 60 + 3) == 0
     assert cluster.requests() == ["open"]
-    cluster.tick(7 * 24 * 60 + 64)
+    assert cluster.tick(7 * 24 * 60 + 64) == 0
     assert cluster.requests() == []
+
+
+def test_the_retention_period_is_a_platform_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cluster = Cluster(tmp_path, "manual")
+    cluster.run(_request(), now=1)
+    cluster.run(_request("again"), now=2)  # folds at once: finished at 20:02, gone an hour later
+    assert cluster.tick(50, settings=("FOUNDRY_ACTIVATION_RETENTION=1h",)) == 0
+    assert cluster.requests() == ["again", "campaign-beta-tonight"]
+    assert cluster.tick(62, settings=("FOUNDRY_ACTIVATION_RETENTION=1h",)) == 0
+    assert cluster.requests() == ["campaign-beta-tonight"]
+    capsys.readouterr()
+    assert cluster.tick(63, settings=("FOUNDRY_ACTIVATION_RETENTION=a week",)) == 2
+    assert "FOUNDRY_ACTIVATION_RETENTION" in capsys.readouterr().err

@@ -30,10 +30,11 @@ from typing import Any
 
 import yaml
 
+from foundry_lib.activation import expired_requests
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.conditions import rfc3339
 from foundry_lib.durations import parse_duration
-from foundry_lib.activation import expired_requests
+from foundry_lib.errors import UserError
 from foundry_lib.kube import (
     FOUNDRY_ACTIVATION_REQUEST,
     FOUNDRY_INSTANCE,
@@ -195,7 +196,11 @@ class Engine:
         retention (`foundry_lib.activation.expired_requests`, the function the monitor calls)."""
         flows = self.workflows.get(FOUNDRY_ACTIVATION_REQUEST.kind)
         env = {**(flows.configure[0].env if flows and flows.configure else {}), **self.env_overrides}
-        retention = parse_duration(PlatformSettings.from_env(env).activation_retention, days=True)
+        try:
+            settings = PlatformSettings.from_env(env)
+        except UserError as err:
+            raise SimulationError(err.message) from None
+        retention = parse_duration(settings.activation_retention, days=True)
         requests = list(self.state.of_kind(FOUNDRY_ACTIVATION_REQUEST))
         for namespace, name in expired_requests(requests, self.now, retention):
             self.delete(
