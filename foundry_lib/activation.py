@@ -48,6 +48,7 @@ class Phase(StrEnum):
 
 OPEN = frozenset({Phase.PENDING, Phase.APPROVED})
 FINISHED = frozenset({Phase.DENIED, Phase.EXPIRED, Phase.COMPLETED, Phase.FAILED, Phase.FOLDED})
+MAX_WAIT = timedelta(minutes=5)
 _OWN_KEYS = ("phase", "message", "expiresAt", "decidedAt", "finishedAt", "foldedInto")
 
 
@@ -110,7 +111,7 @@ def _approved(facts: ActivationFacts, lic: Request[FoundryLicenseSpec]) -> Outco
         return _finish(facts, Phase.FAILED, f"the license cannot switch to {target}: {refused}")
     note = str(lic.status.get("message") or "").strip()
     message = f"approved; {target} goes live once the switch is done" + (f" ({note})" if note else "")
-    return _open(facts, Phase.APPROVED, message, facts.now + _interval(facts))
+    return _open(facts, Phase.APPROVED, message, _backoff(facts, facts.request.status))
 
 
 def _pending(facts: ActivationFacts, lic: Request[FoundryLicenseSpec]) -> Outcome:
@@ -146,7 +147,8 @@ def _pending(facts: ActivationFacts, lic: Request[FoundryLicenseSpec]) -> Outcom
             return _approve(facts, lic, f"approved: {idle.why}")
         quiet = f"approved once it has had no players for {policy.idle_for}"
         message = f"waiting: {idle.why}; {quiet}, or {by_person}"
-        return _open(facts, Phase.PENDING, message + refused, min(idle.recheck_at, expires))
+        recheck = idle.recheck_at if idle.known else max(idle.recheck_at, _backoff(facts, request.status))
+        return _open(facts, Phase.PENDING, message + refused, min(recheck, expires))
     message = f"waiting for approval: {by_person}"
     return _open(facts, Phase.PENDING, message + refused, expires)
 
@@ -215,6 +217,15 @@ def _license_refusal(license_now: Mapping[str, Any]) -> str | None:
         if c.get("reason") != waiting_for:  # a requeued wait (say, players still connected) is no refusal
             return str(c.get("message") or c.get("reason"))
     return None
+
+
+def _backoff(facts: ActivationFacts, status: Mapping[str, Any]) -> datetime:
+    """When a request that waits on something it cannot foresee (the license's switch, a monitor that
+    stopped reporting) looks again: one monitor interval at first, then as long as it has waited so
+    far (since its decision, or since it was created), at most MAX_WAIT — each look is a Kratix Job."""
+    since = parse_time(status.get("decidedAt")) or parse_time(facts.request.creation_timestamp)
+    waited = facts.now - since if since is not None else timedelta()
+    return facts.now + min(max(_interval(facts), waited), max(MAX_WAIT, _interval(facts)))
 
 
 def _interval(facts: ActivationFacts) -> timedelta:

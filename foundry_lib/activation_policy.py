@@ -48,6 +48,7 @@ class Idleness:
     idle: bool
     why: str
     recheck_at: datetime
+    known: bool = True  # False: no fresh count, so `recheck_at` is only a guess when it may return
 
 
 def idleness(
@@ -62,7 +63,7 @@ def idleness(
     checked = parse_time(foundry.get("checkedAt")) if isinstance(foundry, Mapping) else None
     players = status.get("connectedPlayers")
     if checked is None or now - checked > fresh_for or not isinstance(players, int):
-        return Idleness(False, f"{name}'s player count is unknown right now", now + fresh_for)
+        return Idleness(False, f"{name}'s player count is unknown right now", now + fresh_for, known=False)
     if players > 0:
         who = "1 player" if players == 1 else f"{players} players"
         return Idleness(False, f"{name} has {who}", now + idle_for)

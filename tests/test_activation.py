@@ -132,7 +132,7 @@ def _other(name: str, created: str, phase: str | None = None) -> dict[str, Any]:
             Facts(license=_license("autoWhenIdle"), routed=_players(None)),
             "Pending",
             (),
-            60,
+            5 * 60,  # created ten minutes ago: it looks again after as long, at most 5m
             "alpha's player count is unknown",
         ),
         (
@@ -204,7 +204,7 @@ def _other(name: str, created: str, phase: str | None = None) -> dict[str, Any]:
             ),
             "Approved",
             (),
-            30,
+            5 * 60,
             "(waiting for 3 players to leave alpha)",
         ),
         (
@@ -296,6 +296,24 @@ def test_each_policy_and_event_moves_the_request(
         assert outcome.control is not None and outcome.control.retry_after == timedelta(seconds=retry_in)
         assert "finishedAt" not in outcome.status
     assert outcome.status["expiresAt"] == "2026-11-28T20:50:00Z"
+
+
+@pytest.mark.parametrize(
+    ("case", "decided_ago", "retry_in"),
+    [
+        ("just approved: one monitor interval", 0, 30),
+        ("waited 45s: looks again in 45s", 45, 45),
+        ("waited an hour: every five minutes", 3600, 300),
+    ],
+)
+def test_an_approved_request_looks_again_less_often_the_longer_it_waits(
+    case: str, decided_ago: int, retry_in: int
+) -> None:
+    decided = rfc3339(NOW - timedelta(seconds=decided_ago))
+    facts = Facts(_request({"phase": "Approved", "decidedAt": decided}), license=_license(wanted="beta"))
+    outcome = plan_activation(facts.build())
+    assert outcome.status["phase"] == "Approved" and outcome.status["decidedAt"] == decided
+    assert outcome.control is not None and outcome.control.retry_after == timedelta(seconds=retry_in), case
 
 
 def test_decisions_are_timestamped_and_a_fold_names_the_open_request() -> None:
