@@ -34,7 +34,13 @@ class Decision(SpecModel):
     approved: StrictBool
     by: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9:._@-]+$")]
     at: datetime | None = None
-    roles: Annotated[list[DiscordId], Field(max_length=50)] = []
+    roles: Annotated[list[DiscordId], Field(max_length=50)] = Field(
+        default=[],
+        description=(
+            "Discord role ids the approver holds, as the Discord bot read them: an allowedActivators "
+            "discordRoleId entry counts only through this list"
+        ),
+    )
 
 
 class FoundryActivationRequestSpec(SpecModel):
