@@ -251,6 +251,18 @@ def open_request(requests: Iterable[Mapping[str, Any]], instance: str) -> str | 
     return chosen[1] if chosen else None
 
 
+def requests_to_wake(requests: Iterable[Mapping[str, Any]], instance: str) -> list[str]:
+    """Open requests (Pending, Approved) naming `instance`, sorted: the instance's delete workflow
+    wakes them, so they fail at once with a message instead of at their next look."""
+    return sorted(
+        str((obj.get("metadata") or {}).get("name"))
+        for obj in requests
+        if not deleting(obj)
+        and ((obj.get("spec") or {}).get("instanceRef") or {}).get("name") == instance
+        and _phase((obj.get("status") or {}).get("phase")) in OPEN
+    )
+
+
 def expired_requests(
     objects: Iterable[Mapping[str, Any]], now: datetime, retention: timedelta
 ) -> list[tuple[str, str]]:

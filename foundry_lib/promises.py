@@ -47,6 +47,7 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     ("foundry-instance", Action.DELETE): {
         "foundryinstances": "list patch",  # list: pool dependents; patch: wake this instance's sources
         "foundrylicenses": "patch",  # unroute the deleted instance
+        "foundryactivationrequests": "list patch",  # wake open requests for it: they fail at once
         "foundryinstances/status": "patch",
     },
     ("foundry-license", Action.CONFIGURE): {

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from foundry_lib.activation import ActivationFacts, expired_requests, open_request, plan_activation
+from foundry_lib.activation import (
+    ActivationFacts,
+    expired_requests,
+    open_request,
+    plan_activation,
+    requests_to_wake,
+)
 from foundry_lib.conditions import rfc3339
 from foundry_lib.errors import UserError
 from foundry_lib.models.activation import FoundryActivationRequestSpec
@@ -378,3 +384,15 @@ def test_finished_requests_are_deleted_after_the_retention_period() -> None:
         ("guild", "denied-exactly-7-days-ago"),
         ("guild", "folded-without-finish-time"),
     ]
+
+
+def test_deleting_an_instance_wakes_only_its_open_requests() -> None:
+    requests = [
+        _other("pending", CREATED, "Pending"),
+        _other("approved", CREATED, "Approved"),
+        _other("denied", CREATED, "Denied"),
+        _other("new", CREATED),
+        {**_other("going", CREATED, "Pending"), "metadata": {"name": "going", "deletionTimestamp": CREATED}},
+        {**_other("elsewhere", CREATED, "Pending"), "spec": {"instanceRef": {"name": "gamma"}}},
+    ]
+    assert requests_to_wake(requests, "beta") == ["approved", "pending"]

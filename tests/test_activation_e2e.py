@@ -201,13 +201,15 @@ def test_a_request_whose_instance_is_deleted_fails(tmp_path: Path) -> None:
     cluster.run(_request(), now=1)
     beta = {"apiVersion": "foundry.platform/v1alpha1", "kind": "FoundryInstance"}
     beta["metadata"] = {"name": "campaign-beta", "namespace": NS}  # type: ignore[assignment]
-    cluster.run(beta, now=2, extra=("--delete",))
-    cluster.run(_request(decision={"approved": True, "by": OWNER}), now=3)
+    cluster.run(beta, now=2, extra=("--delete",))  # its delete workflow wakes the open request
     status = cluster.request()
     assert (status["phase"], status["message"]) == (
         "Failed",
         "campaign-beta was deleted, so it cannot be activated",
     )
+    assert status["finishedAt"] == _at(2)
+    cluster.run(_request(decision={"approved": True, "by": OWNER}), now=3)  # too late: nothing changes
+    assert cluster.request()["phase"] == "Failed"
     assert cluster.license()["spec"]["activeInstanceName"] == "campaign-alpha"
 
 

@@ -90,6 +90,11 @@ def test_pipelines_are_granted_exactly_what_they_call(tmp_path: Path) -> None:
     request = next(d for d in examples if d["kind"] == "FoundryActivationRequest")
     approved = {**request, "spec": {**request["spec"], "decision": {"approved": True, "by": OWNER}}}
     _step(state, calls, [approved])  # the owner approves: the license's activeInstanceName is set
+    gamma = next(d for d in examples if d["metadata"]["name"] == "campaign-gamma")
+    for_gamma = {**request, "metadata": {**request["metadata"], "name": "gamma-please"}}
+    for_gamma["spec"] = {**request["spec"], "instanceRef": {"name": "campaign-gamma"}}
+    _step(state, calls, [for_gamma])
+    _step(state, calls, [gamma], delete=True)  # wakes the open request for it, which fails
     pools = tmp_path / "pools"
     _step(pools, calls, [LICENSE, instance("alpha", plugins={"mode": "shared"})])
     _step(
