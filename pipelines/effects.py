@@ -5,13 +5,15 @@ from __future__ import annotations
 import secrets
 from contextlib import suppress
 
+from foundry_lib.conditions import rfc3339
 from foundry_lib.errors import AlreadyExistsError, NotFoundError
-from foundry_lib.kube import FOUNDRY_LICENSE, SECRET, KubeAPI
+from foundry_lib.kube import EVENT, FOUNDRY_LICENSE, SECRET, KubeAPI, KubeObject
 from foundry_lib.outcome import (
     MANUAL_RECONCILIATION,
     Effect,
     EnsureSecret,
     PatchStatus,
+    RecordEvent,
     RequestReconcile,
     SetActiveInstance,
 )
@@ -31,6 +33,37 @@ def apply_effect(kube: KubeAPI, effect: Effect) -> None:
         case SetActiveInstance():  # a missing license fails the run: the request is not approved
             spec = {"spec": {"activeInstanceName": effect.instance}}
             kube.merge_patch(FOUNDRY_LICENSE, effect.namespace, effect.license_name, spec)
+        case RecordEvent():
+            with suppress(AlreadyExistsError):  # this decision was recorded by an earlier run
+                kube.create(EVENT, effect.namespace, event_body(effect))
+
+
+def event_body(effect: RecordEvent) -> KubeObject:
+    """A core/v1 Event as `kubectl describe` and `kubectl get events` show it."""
+    at = rfc3339(effect.at)
+    regarding = {
+        "apiVersion": effect.regarding.api_version,
+        "kind": effect.regarding.kind,
+        "namespace": effect.namespace,
+        "name": effect.regarding_name,
+    }
+    if effect.regarding_uid:
+        regarding["uid"] = effect.regarding_uid
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": effect.name, "namespace": effect.namespace},
+        "involvedObject": regarding,
+        "reason": effect.reason,
+        "message": effect.message,
+        "type": "Warning" if effect.warning else "Normal",
+        "source": {"component": effect.component},
+        "reportingComponent": effect.component,
+        "reportingInstance": effect.component,
+        "firstTimestamp": at,
+        "lastTimestamp": at,
+        "count": 1,
+    }
 
 
 def _ensure_secret(kube: KubeAPI, effect: EnsureSecret) -> None:

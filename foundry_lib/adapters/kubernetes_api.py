@@ -13,6 +13,7 @@ messages name the verb, kind, object and HTTP status, never a request or respons
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -46,9 +47,14 @@ class KubernetesAPI:
         self._timeout = (timeout, timeout)
 
     @classmethod
-    def from_environment(cls, *, config_file: str | None = None, timeout: float = 30.0) -> KubernetesAPI:
-        """In-cluster service account when in a pod, else the kubeconfig (local runs)."""
+    def from_environment(
+        cls, *, config_file: str | None = None, timeout: float = 30.0, pool_size: int | None = None
+    ) -> KubernetesAPI:
+        """In-cluster service account when in a pod, else the kubeconfig (local runs). `pool_size`:
+        connections kept for concurrent calls (a service's worker threads)."""
         configuration = client.Configuration()
+        if pool_size is not None:
+            configuration.connection_pool_maxsize = pool_size
         try:
             config.load_incluster_config(client_configuration=configuration)
         except config.ConfigException:
@@ -79,6 +85,11 @@ class KubernetesAPI:
             if _has_labels(item, labels or {})
         ]
 
+    def list_all(self, kind: Kind) -> builtins.list[KubeObject]:
+        found = self._call("list", kind, None, None, "GET")
+        items: list[KubeObject] = found.get("items") or []
+        return [{"apiVersion": kind.api_version, "kind": kind.kind, **item} for item in items]
+
     def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
         name = str(body.get("metadata", {}).get("name", ""))
         full = {"apiVersion": kind.api_version, "kind": kind.kind, **body}
@@ -95,7 +106,7 @@ class KubernetesAPI:
         self,
         verb: str,
         kind: Kind,
-        namespace: str,
+        namespace: str | None,
         name: str | None,
         method: str,
         *,
@@ -109,7 +120,7 @@ class KubernetesAPI:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = MERGE_PATCH if method == "PATCH" else "application/json"
-        what = f"{verb} {kind.kind} {namespace}/{name or '*'}"
+        what = f"{verb} {kind.kind} {namespace or '*'}/{name or '*'}"
         try:
             result = self._client.call_api(
                 path,
@@ -159,9 +170,13 @@ def _api_error(
     return ApiRequestError(f"Kubernetes API: {what} refused: {status}")
 
 
-def _path(kind: Kind, namespace: str, name: str | None, subresource: str) -> tuple[str, dict[str, str]]:
-    """The REST path template and its parameters (the client quotes them)."""
+def _path(
+    kind: Kind, namespace: str | None, name: str | None, subresource: str
+) -> tuple[str, dict[str, str]]:
+    """The REST path template and its parameters (the client quotes them); no namespace: all of them."""
     prefix = f"/apis/{kind.group}/{kind.version}" if kind.group else f"/api/{kind.version}"
+    if namespace is None:
+        return f"{prefix}/{kind.plural}", {}
     path = prefix + "/namespaces/{namespace}/" + kind.plural
     params = {"namespace": namespace}
     if name is not None:
