@@ -229,7 +229,7 @@ def _backoff(facts: ActivationFacts, status: Mapping[str, Any]) -> datetime:
 
 
 def _interval(facts: ActivationFacts) -> timedelta:
-    return parse_duration(facts.settings.monitor_interval)
+    return facts.settings.monitor_interval_delta
 
 
 def open_request(requests: Iterable[Mapping[str, Any]], instance: str) -> str | None:
