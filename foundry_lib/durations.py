@@ -6,13 +6,16 @@ import re
 from datetime import timedelta
 
 DURATION_PATTERN = r"^([0-9]{1,6}(h|m|s))+$"
-_PART = re.compile(r"([0-9]{1,6})(h|m|s)")
-_UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1}
+# Platform settings may also count days (`7d`); resource specs keep to what Kratix reads (h, m, s).
+DAYS_DURATION_PATTERN = r"^([0-9]{1,6}(d|h|m|s))+$"
+_PART = re.compile(r"([0-9]{1,6})(d|h|m|s)")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
-def parse_duration(text: str) -> timedelta:
-    """`1h30m` → 90 minutes. The caller has validated the syntax against DURATION_PATTERN."""
-    if re.fullmatch(DURATION_PATTERN, text) is None:
+def parse_duration(text: str, *, days: bool = False) -> timedelta:
+    """`1h30m` → 90 minutes; with `days`, `7d` → a week (platform settings only: Kratix and resource
+    specs know no days). The caller has validated the syntax against the matching pattern."""
+    if re.fullmatch(DAYS_DURATION_PATTERN if days else DURATION_PATTERN, text) is None:
         raise ValueError(f"{text!r} is not a duration like 15m, 1h30m or 90s")
     return timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(text)))
 

@@ -51,6 +51,16 @@ class RequestReconcile:
 
 
 @dataclass(frozen=True)
+class SetActiveInstance:
+    """Merge-patch a license's `spec.activeInstanceName` (an approved activation request): the
+    license pipeline then switches through its switchover guard, as for any other edit."""
+
+    namespace: str
+    license_name: str
+    instance: str
+
+
+@dataclass(frozen=True)
 class RecordEvent:
     """A Kubernetes Event on a resource (core/v1): what was decided, why, by whom, until when.
     `name` is deterministic per decision, so a re-run with the same decision records nothing new."""
@@ -67,7 +77,7 @@ class RecordEvent:
     component: str
 
 
-Effect = EnsureSecret | PatchStatus | RequestReconcile | RecordEvent
+Effect = EnsureSecret | PatchStatus | RequestReconcile | RecordEvent | SetActiveInstance
 
 MANUAL_RECONCILIATION = "kratix.io/manual-reconciliation"
 

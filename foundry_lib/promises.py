@@ -48,6 +48,7 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
         "foundryinstances": "list patch",  # list: pool dependents; patch: wake this instance's sources
         "foundrylicenses": "get patch",  # get: the switchover guard; patch: unroute the deleted instance
         "events": "create",  # the switchover guard's decisions, on the license
+        "foundryactivationrequests": "list patch",  # wake open requests for it: they fail at once
         "foundryinstances/status": "patch",
     },
     ("foundry-license", Action.CONFIGURE): {
@@ -61,7 +62,9 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
         "foundrylicenses/status": "patch",
     },
     ("foundry-activation-request", Action.CONFIGURE): {
-        "foundryinstances": "get",
+        "foundryinstances": "get",  # the named instance, and the routed one's player counts
+        "foundrylicenses": "get patch",  # patch: an approval sets spec.activeInstanceName
+        "foundryactivationrequests": "list",  # one open request per instance
         "foundryactivationrequests/status": "patch",
     },
     ("foundry-activation-request", Action.DELETE): {

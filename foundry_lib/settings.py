@@ -20,7 +20,7 @@ from pydantic import (
     field_validator,
 )
 
-from foundry_lib.durations import parse_duration
+from foundry_lib.durations import DAYS_DURATION_PATTERN, parse_duration
 from foundry_lib.errors import UserError
 from foundry_lib.hostnames import parse_base_domains
 from foundry_lib.models.common import (
@@ -75,6 +75,8 @@ class PlatformSettings(BaseModel):
     snapshot_keep: Annotated[int, Field(ge=1, le=100)] = 3
     # How often the monitor polls every instance; player counts older than two intervals are unknown.
     monitor_interval: Duration = "30s"
+    # How long finished activation requests are kept before the monitor's timer deletes them.
+    activation_retention: Annotated[str, StringConstraints(pattern=DAYS_DURATION_PATTERN)] = "7d"
 
     @field_validator("monitor_interval")
     @classmethod

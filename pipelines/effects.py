@@ -7,7 +7,7 @@ from contextlib import suppress
 
 from foundry_lib.conditions import rfc3339
 from foundry_lib.errors import AlreadyExistsError, NotFoundError
-from foundry_lib.kube import EVENT, SECRET, KubeAPI, KubeObject
+from foundry_lib.kube import EVENT, FOUNDRY_LICENSE, SECRET, KubeAPI, KubeObject
 from foundry_lib.outcome import (
     MANUAL_RECONCILIATION,
     Effect,
@@ -15,6 +15,7 @@ from foundry_lib.outcome import (
     PatchStatus,
     RecordEvent,
     RequestReconcile,
+    SetActiveInstance,
 )
 
 
@@ -29,6 +30,9 @@ def apply_effect(kube: KubeAPI, effect: Effect) -> None:
             patch = {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}}
             with suppress(NotFoundError):  # gone: there is nothing left to re-run
                 kube.merge_patch(effect.kind, effect.namespace, effect.name, patch)
+        case SetActiveInstance():  # a missing license fails the run: the request is not approved
+            spec = {"spec": {"activeInstanceName": effect.instance}}
+            kube.merge_patch(FOUNDRY_LICENSE, effect.namespace, effect.license_name, spec)
         case RecordEvent():
             with suppress(AlreadyExistsError):  # this decision was recorded by an earlier run
                 kube.create(EVENT, effect.namespace, event_body(effect))

@@ -20,7 +20,11 @@ from foundry_lib.running import Peer
 
 def load_license(kube: KubeAPI, namespace: str, name: str) -> Request[FoundryLicenseSpec] | None:
     """The license as last accepted, None when absent; an invalid license is the user's to fix."""
-    obj = kube.get(FOUNDRY_LICENSE, namespace, name)
+    return accepted_license(kube.get(FOUNDRY_LICENSE, namespace, name), name)
+
+
+def accepted_license(obj: KubeObject | None, name: str) -> Request[FoundryLicenseSpec] | None:
+    """`load_license` on a license object already read (raw, as the API holds it)."""
     if obj is None or _deleting(obj):
         return None
     try:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 
+from foundry_lib.activation import requests_to_wake
 from foundry_lib.durations import parse_duration
 from foundry_lib.errors import UserError
 from foundry_lib.instance_delete import DeleteFacts, RoutedBy, plan_instance_delete
-from foundry_lib.kube import FOUNDRY_INSTANCE, KubeAPI, KubeObject
-from foundry_lib.outcome import Outcome
+from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, KubeAPI, KubeObject
+from foundry_lib.outcome import Outcome, RequestReconcile
 from foundry_lib.settings import PlatformSettings
 from pipelines.gather import load_license
 from pipelines.runtime import entrypoint
@@ -30,7 +32,13 @@ def decide(obj: KubeObject, kube: KubeAPI, env: Mapping[str, str], now: datetime
         now=now,
         routed_by=_routed_by(kube, obj, settings, now) if license_name else None,
     )
-    return plan_instance_delete(facts)
+    outcome = plan_instance_delete(facts)
+    # Open activation requests for this instance fail now (they would only notice at their next look).
+    wake = [
+        RequestReconcile(FOUNDRY_ACTIVATION_REQUEST, namespace, name)
+        for name in requests_to_wake(kube.list(FOUNDRY_ACTIVATION_REQUEST, namespace), facts.name)
+    ]
+    return replace(outcome, effects=(*outcome.effects, *wake))
 
 
 def _routed_by(kube: KubeAPI, obj: KubeObject, settings: PlatformSettings, now: datetime) -> RoutedBy | None:

@@ -116,6 +116,30 @@ class EmulatorKratix(Engine):
         self.http = KubernetesAPI(client.ApiClient(client.Configuration(host=str(emulator.url).rstrip("/"))))
 
     def _execute(self, pipeline: Pipeline, root: Path, env: Mapping[str, str]) -> int:
+        specs = self._specs()
+        try:
+            return self._spawn(pipeline, root, env)
+        finally:
+            self._new_generations(specs)
+
+    def _specs(self) -> dict[tuple[Kind, str, str], Any]:
+        return {
+            (kind, obj["metadata"]["namespace"], obj["metadata"]["name"]): obj.get("spec")
+            for kind in FOUNDRY_KINDS
+            for obj in self.state.of_kind(kind)
+        }
+
+    def _new_generations(self, before: Mapping[tuple[Kind, str, str], Any]) -> None:
+        """The API server's part the emulator leaves out: a spec change by a pipeline (an approved
+        activation request setting a license's activeInstanceName) is a new generation."""
+        for (kind, namespace, name), spec in self._specs().items():
+            if (kind, namespace, name) in before and before[kind, namespace, name] != spec:
+                obj = self.state.get(kind, namespace, name)
+                if obj is not None:
+                    obj["metadata"]["generation"] = int(obj["metadata"].get("generation") or 1) + 1
+                    self.state.put(kind, obj)
+
+    def _spawn(self, pipeline: Pipeline, root: Path, env: Mapping[str, str]) -> int:
         if self.in_process:
             decide, kind = self.registry[pipeline.command]
             return run_workflow(decide, io=KratixIO(root, env), kube=self.http, kind=kind, now=self.now)

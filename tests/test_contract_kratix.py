@@ -42,8 +42,14 @@ def _guild() -> list[dict[str, Any]]:
 
 
 def _tenant() -> list[dict[str, Any]]:
-    """Every workflow kind: the license, its instances and an activation request."""
-    return _guild() + _docs(GUILD / "activation-request.yaml")
+    """Every workflow kind: the license, its instances and an activation request. Processes read the
+    real clock while the request's creationTimestamp comes from the simulated one, so its requestTTL
+    is made long enough that both sides see it Pending."""
+    docs = _guild() + _docs(GUILD / "activation-request.yaml")
+    for doc in docs:
+        if doc["kind"] == "FoundryLicense":
+            doc["spec"]["activation"]["requestTTL"] = "876000h"  # a century
+    return docs
 
 
 @dataclass
@@ -136,8 +142,11 @@ async def test_license_and_three_instances_created(kmock: kmock.KubernetesEmulat
     both = await _both(tmp_path, kmock, [Step(0, _tenant())])
     assert _runs(both.proc) == _runs(both.sim)
     both.agree()
-    for status in statuses(both.sim).values():
+    for name, status in statuses(both.sim).items():
         conditions = {c["type"]: c["status"] for c in status["conditions"]}
+        if name.startswith("FoundryActivationRequest"):  # Pending: it runs again at its expiry
+            assert status["phase"] == "Pending" and conditions["ConfigureWorkflowCompleted"] == "False"
+            continue
         assert conditions | {"ConfigureWorkflowCompleted": "True", "Reconciled": "True"} == conditions
         assert status["observedGeneration"] == 1
     assert both.kratix_lost == []
@@ -333,3 +342,29 @@ async def test_forbidden_names_the_missing_verb_and_resource(
     assert "patch" in message and "foundryinstance" in message.lower() and "temporary" not in message
     accepted = next(c for c in status["conditions"] if c["type"] == "Accepted")
     assert (accepted["status"], accepted["reason"]) == ("False", "PlatformMisconfigured")
+
+
+async def test_an_approved_request_switches_the_license_over_http(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    """The owner approves: the pipeline's merge patch of the license spec, the license's run on the new
+    generation and the request completing all agree between the processes and the simulator."""
+    (request,) = _docs(GUILD / "activation-request.yaml")
+    owner = "discord:123456789012345678"  # examples/dungeons-guild/license.yaml ownership.discordUserId
+    approved = {**request, "spec": {**request["spec"], "decision": {"approved": True, "by": owner}}}
+    tenant = _tenant()
+    for doc in tenant:  # switch at once (nobody reports players here)
+        if doc["kind"] == "FoundryLicense":
+            doc["spec"]["switchover"]["whenPlayersConnected"] = "force"
+    steps = [Step(0, tenant), Step(1, [approved]), Step(3)]
+    # In-process over HTTP: the license's switch Event is named after the simulated clock.
+    both = await _both(tmp_path, kmock, steps, in_process=True)
+    assert _runs(both.proc) == _runs(both.sim)
+    both.agree()
+    to_license = [w.body for w in both.sim.kube.writes if w.path.endswith("/foundrylicenses/dungeons-guild")]
+    assert [body for body in to_license if "spec" in body] == [
+        {"spec": {"activeInstanceName": "campaign-beta"}}
+    ]
+    status = statuses(both.sim)
+    assert status["FoundryActivationRequest tabletop/campaign-beta-tonight"]["phase"] == "Completed"
+    assert status["FoundryLicense tabletop/dungeons-guild"]["activeInstance"] == "campaign-beta"

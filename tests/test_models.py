@@ -72,7 +72,7 @@ FULL_ACTIVATION = {
     **MINIMAL[ACT],
     "requestedBy": {"source": "standby-page", "discordUserId": "42", "displayName": "Bob"},
     "reason": "session starts at 8pm",
-    "decision": {"approved": True, "by": "discord:123", "at": "2024-01-01T20:00:00Z"},
+    "decision": {"approved": True, "by": "discord:123", "at": "2024-01-01T20:00:00Z", "roles": ["987"]},
 }
 
 

@@ -79,6 +79,9 @@ class RecordingEngine(Engine):
         return super()._run_pipeline(flows, pipeline, action, namespace, name)
 
 
+OWNER = "discord:123456789012345678"  # examples/dungeons-guild/license.yaml ownership.discordUserId
+
+
 def _step(
     state: Path, calls: Calls, docs: list[dict[str, Any]], *, delete: bool = False, minute: int = 0
 ) -> None:
@@ -108,6 +111,14 @@ def test_pipelines_are_granted_exactly_what_they_call(tmp_path: Path) -> None:
     state = tmp_path / "state"
     examples = load_documents([str(REPO / "examples")])
     _step(state, calls, examples)
+    request = next(d for d in examples if d["kind"] == "FoundryActivationRequest")
+    approved = {**request, "spec": {**request["spec"], "decision": {"approved": True, "by": OWNER}}}
+    _step(state, calls, [approved])  # the owner approves: the license's activeInstanceName is set
+    gamma = next(d for d in examples if d["metadata"]["name"] == "campaign-gamma")
+    for_gamma = {**request, "metadata": {**request["metadata"], "name": "gamma-please"}}
+    for_gamma["spec"] = {**request["spec"], "instanceRef": {"name": "campaign-gamma"}}
+    _step(state, calls, [for_gamma])
+    _step(state, calls, [gamma], delete=True)  # wakes the open request for it, which fails
     pools = tmp_path / "pools"
     _step(pools, calls, [LICENSE, instance("alpha", plugins={"mode": "shared"})])
     _step(

@@ -189,7 +189,7 @@ CASES = [
         "beta",
         control="suspend",
     ),
-    Case("activation-configure", _nothing, "foundry-activation-configure", "play-beta"),
+    Case("activation-configure", _nothing, "foundry-activation-configure", "play-beta", control="retryAfter"),
     Case(
         "instance-delete-waits",
         _delete(instance("alpha")),

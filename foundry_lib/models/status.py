@@ -126,7 +126,20 @@ STATUS_MODELS: Mapping[str, StatusModel] = MappingProxyType(
         FOUNDRY_ACTIVATION_REQUEST.kind: StatusModel(
             FOUNDRY_ACTIVATION_REQUEST,
             Writer.ACTIVATION_PIPELINE,
-            _owners({Writer.ACTIVATION_PIPELINE: ("phase", "retry", "message", CONDITIONS)}),
+            _owners(
+                {
+                    Writer.ACTIVATION_PIPELINE: (
+                        "phase",
+                        "expiresAt",
+                        "decidedAt",
+                        "finishedAt",
+                        "foldedInto",
+                        "retry",
+                        "message",
+                        CONDITIONS,
+                    )
+                }
+            ),
         ),
     }
 )

@@ -30,11 +30,21 @@ from typing import Any
 
 import yaml
 
+from foundry_lib.activation import expired_requests
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.conditions import rfc3339
 from foundry_lib.durations import parse_duration
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeObject, kind_of
+from foundry_lib.errors import UserError
+from foundry_lib.kube import (
+    FOUNDRY_ACTIVATION_REQUEST,
+    FOUNDRY_INSTANCE,
+    FOUNDRY_LICENSE,
+    Kind,
+    KubeObject,
+    kind_of,
+)
 from foundry_lib.outcome import MANUAL_RECONCILIATION
+from foundry_lib.settings import PlatformSettings
 from foundry_platform.simulator.kratix_status import (
     FINALIZERS,
     SUSPENDED_LABEL,
@@ -171,14 +181,37 @@ class Engine:
             for _ in range(MAX_RUNS):
                 moment = earliest_retry(self.books.values(), before=target)
                 if moment is None:
+                    self.now = target
+                    self._monitor_timers()
                     return
                 self.now = moment
                 self._settle_now()
+                self._monitor_timers()
             raise SimulationError(
                 f"retries kept falling due before {rfc3339(target)}; the last runs: {self.runs[-5:]}"
             )
         finally:
             self.now = target
+
+    def _monitor_timers(self) -> None:
+        """What the monitor's timers do by `now`: delete finished activation requests past their
+        retention (`foundry_lib.activation.expired_requests`, the function the monitor calls)."""
+        flows = self.workflows.get(FOUNDRY_ACTIVATION_REQUEST.kind)
+        env = {**(flows.configure[0].env if flows and flows.configure else {}), **self.env_overrides}
+        try:
+            settings = PlatformSettings.from_env(env)
+        except UserError as err:
+            raise SimulationError(err.message) from None
+        retention = parse_duration(settings.activation_retention, days=True)
+        requests = list(self.state.of_kind(FOUNDRY_ACTIVATION_REQUEST))
+        for namespace, name in expired_requests(requests, self.now, retention):
+            self.delete(
+                {
+                    "apiVersion": FOUNDRY_ACTIVATION_REQUEST.api_version,
+                    "kind": FOUNDRY_ACTIVATION_REQUEST.kind,
+                    "metadata": {"namespace": namespace, "name": name},
+                }
+            )
 
     def _settle_now(self) -> None:
         limit = MAX_RUNS + RUNS_PER_RESOURCE * sum(

@@ -90,6 +90,10 @@ class MemoryKube:
         allowed = {k: v for k, v in patch.items() if k != "status"}
         merged = merge_patch(current, allowed)
         merged["metadata"].update(name=name, namespace=namespace)  # identity is not patchable
+        if kind in FOUNDRY_KINDS and merged.get("spec") != current.get("spec"):
+            # As the API server does for custom resources: a spec change is a new generation, which
+            # is what makes Kratix run the configure workflow again.
+            merged["metadata"]["generation"] = int(current["metadata"].get("generation") or 1) + 1
         return copy.deepcopy(self.state.put(kind, merged))
 
     def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
