@@ -6,6 +6,7 @@ and the simulator's embedded state. Pipelines depend on this Protocol only.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -70,6 +71,9 @@ class KubeAPI(Protocol):
 
     def list(self, kind: Kind, namespace: str, labels: Mapping[str, str] | None = None) -> list[KubeObject]:
         """Objects of a kind in a namespace, optionally filtered by equality label selector."""
+
+    def list_all(self, kind: Kind) -> builtins.list[KubeObject]:
+        """Objects of a namespaced kind in every namespace (platform-wide rules: hostnames)."""
 
     def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
         """Create an object; raise AlreadyExistsError when its name is taken."""

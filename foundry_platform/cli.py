@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> None:
     build_parser(commands.add_parser("simulate", help="apply requests to a local simulated cluster"))
     commands.add_parser("releases", help="list or refresh the Foundry release catalog", add_help=False)
     commands.add_parser("promises", help="generate promises/*/promise.yaml from the models", add_help=False)
+    from services.standby_page.serve import build_parser as build_standby_parser
+
+    build_standby_parser(commands.add_parser("standby-page", help="serve the standby page players see"))
     if argv and argv[0] == "releases":
         from foundry_platform.releases_cli import releases_main
 
@@ -30,4 +33,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "simulate":
         sys.exit(simulate(args))
+    if args.command == "standby-page":
+        from foundry_platform.standby_cli import standby_page
+
+        sys.exit(standby_page(args))
     parser.print_help()

@@ -13,6 +13,7 @@ messages name the verb, kind, object and HTTP status, never a request or respons
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -79,6 +80,11 @@ class KubernetesAPI:
             if _has_labels(item, labels or {})
         ]
 
+    def list_all(self, kind: Kind) -> builtins.list[KubeObject]:
+        found = self._call("list", kind, None, None, "GET")
+        items: list[KubeObject] = found.get("items") or []
+        return [{"apiVersion": kind.api_version, "kind": kind.kind, **item} for item in items]
+
     def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
         name = str(body.get("metadata", {}).get("name", ""))
         full = {"apiVersion": kind.api_version, "kind": kind.kind, **body}
@@ -95,7 +101,7 @@ class KubernetesAPI:
         self,
         verb: str,
         kind: Kind,
-        namespace: str,
+        namespace: str | None,
         name: str | None,
         method: str,
         *,
@@ -109,7 +115,7 @@ class KubernetesAPI:
         headers = {"Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = MERGE_PATCH if method == "PATCH" else "application/json"
-        what = f"{verb} {kind.kind} {namespace}/{name or '*'}"
+        what = f"{verb} {kind.kind} {namespace or '*'}/{name or '*'}"
         try:
             result = self._client.call_api(
                 path,
@@ -159,9 +165,13 @@ def _api_error(
     return ApiRequestError(f"Kubernetes API: {what} refused: {status}")
 
 
-def _path(kind: Kind, namespace: str, name: str | None, subresource: str) -> tuple[str, dict[str, str]]:
-    """The REST path template and its parameters (the client quotes them)."""
+def _path(
+    kind: Kind, namespace: str | None, name: str | None, subresource: str
+) -> tuple[str, dict[str, str]]:
+    """The REST path template and its parameters (the client quotes them); no namespace: all of them."""
     prefix = f"/apis/{kind.group}/{kind.version}" if kind.group else f"/api/{kind.version}"
+    if namespace is None:
+        return f"{prefix}/{kind.plural}", {}
     path = prefix + "/namespaces/{namespace}/" + kind.plural
     params = {"namespace": namespace}
     if name is not None:

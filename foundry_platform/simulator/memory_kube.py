@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class MemoryKube:
             if obj["metadata"].get("namespace") == namespace
             and wanted.items() <= (obj["metadata"].get("labels") or {}).items()
         ]
+
+    def list_all(self, kind: Kind) -> builtins.list[KubeObject]:
+        return [copy.deepcopy(obj) for obj in self.state.of_kind(kind)]
 
     def create(self, kind: Kind, namespace: str, body: KubeObject) -> KubeObject:
         name = body["metadata"]["name"]
