@@ -65,6 +65,10 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _suffix() -> str:
+    return secrets.token_hex(4)
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the platform team can tune; clocks and the name suffix are injectable for tests."""
@@ -77,9 +81,9 @@ class Settings:
     instance_per_minute: float = 6.0
     max_body: int = 4096
     trust_forwarded_for: bool = False
-    clock: Callable[[], datetime] = _utcnow
-    monotonic: Callable[[], float] = time.monotonic
-    suffix: Callable[[], str] = lambda: secrets.token_hex(4)
+    clock: Callable[[], datetime] = field(default_factory=lambda: _utcnow)
+    monotonic: Callable[[], float] = field(default_factory=lambda: time.monotonic)
+    suffix: Callable[[], str] = field(default_factory=lambda: _suffix)
 
 
 def create_app(store: Store, settings: Settings) -> Starlette:
@@ -255,7 +259,10 @@ class _StandbyPage:
         }
 
     async def _form(self, request: Request) -> dict[str, str] | None:
-        """The urlencoded form, read at most `max_body` bytes; None when larger or not a form."""
+        """The urlencoded form, read at most `max_body` bytes; None when larger or not a form. No body
+        at all is an empty form (then the CSRF check refuses it, with the clearer message)."""
+        if request.headers.get("content-length", "0") == "0" and "transfer-encoding" not in request.headers:
+            return {}
         if (
             request.headers.get("content-type", "").split(";")[0].strip()
             != "application/x-www-form-urlencoded"

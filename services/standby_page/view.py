@@ -147,6 +147,7 @@ class Page:
     live_players: int | None
     request_phase: str | None
     request_text: str | None
+    requested_by: str | None
     can_request: bool
     switchover: str | None
 
@@ -158,7 +159,7 @@ class Page:
             "url": self.url if self.state == "ready" else None,
             "version": self.version,
             "live": {"name": self.live, "players": self.live_players} if self.live else None,
-            "request": {"phase": self.request_phase, "text": self.request_text}
+            "request": {"phase": self.request_phase, "text": self.request_text, "by": self.requested_by}
             if self.request_phase
             else None,
             "canRequest": self.can_request,
@@ -218,9 +219,16 @@ def page_of(
         live_players=live_players,
         request_phase=phase,
         request_text=PHASE_TEXT.get(phase or ""),
+        requested_by=_display_name(request) if request is not None else None,
         can_request=state == "standby" and open_phase is None,
         switchover=_switchover(lic_status, name, live, live_players) if state == "starting" else None,
     )
+
+
+def _display_name(request: Mapping[str, Any]) -> str | None:
+    by = _spec(request).get("requestedBy")
+    name = by.get("displayName") if isinstance(by, Mapping) else None
+    return str(name)[:100] if name else None
 
 
 def _entry(lic_status: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:

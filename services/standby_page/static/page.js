@@ -19,6 +19,7 @@
     show("request", !!s.request);
     set("phase", s.request ? s.request.phase : "");
     set("phase-text", s.request ? s.request.text || "" : "");
+    show("by-line", !!(s.request && s.request.by)); set("by", s.request && s.request.by ? s.request.by : "");
     show("switchover", !!s.switchover); set("switchover", s.switchover || "");
     show("typical", !!s.typical); set("typical", s.typical || "");
     show("ask", s.canRequest);
