@@ -46,7 +46,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
@@ -171,7 +171,7 @@ class _StandbyPage:
         if not page.can_request:
             log.info("no new request instance=%s: state %s, open %s", key[1], page.state, page.request_phase)
             return self._back()
-        body = self._request_body(key[1], form)
+        body = self._request_body(key, form)
         if body is None:
             return self._message("Refused", "Name or reason is too long.", 400)
         try:
@@ -242,7 +242,10 @@ class _StandbyPage:
         minutes = max(1, round(seconds / 60))
         return f"A start usually takes about {minutes} minute{'s' if minutes != 1 else ''}."
 
-    def _request_body(self, instance: str, form: dict[str, str]) -> KubeObject | None:
+    def _request_body(self, key: tuple[str, str], form: dict[str, str]) -> KubeObject | None:
+        """The FoundryActivationRequest to create for this instance, in its namespace; None when the
+        form's fields do not fit the model. The name is the instance's plus a random suffix."""
+        namespace, instance = key
         name = _CONTROL.sub("", form.get("displayName", "")).strip()
         reason = _CONTROL.sub("", form.get("reason", "")).strip()
         requested_by: dict[str, Any] = {"source": "standby-page"}
@@ -254,7 +257,7 @@ class _StandbyPage:
         except ValidationError:
             return None
         return {
-            "metadata": {"name": f"{instance[:50]}-{self.settings.suffix()}"},
+            "metadata": {"name": f"{instance[:50]}-{self.settings.suffix()}", "namespace": namespace},
             "spec": spec,
         }
 

@@ -208,7 +208,7 @@ def page_of(
     version = (versions.get("resolved") if isinstance(versions, Mapping) else None) or (entry or {}).get(
         "version"
     )
-    live_players = _players(cluster, (key[0], live)) if live and live != name else None
+    live_players = _players(cluster, (key[0], live)) if live else None
     open_phase = phase if phase is not None and phase not in FINISHED_PHASES else None
     return Page(
         instance=name,

@@ -1,0 +1,99 @@
+"""A player's whole path in a real browser: headless Chromium opens a standby instance's page served
+against the Kubernetes API emulator, clicks "Request Activation", sees Pending; the approval and the
+license's switch are played by patching statuses through the emulator, and the page moves on by
+itself (no reload), then sends the player on once the server answers. Screenshots are kept."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import kmock
+import pytest
+from chromium import chromium, find_chromium
+from kratix_driver import serve_kinds
+from kubernetes import client
+from standby_world import host, served, tabletop
+
+from foundry_lib.adapters.kubernetes_api import KubernetesAPI
+from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, FOUNDRY_LICENSE
+from services.standby_page.app import Settings, create_app
+from services.standby_page.store import KubeStore
+
+BETA = host("beta")
+STATE = "document.getElementById('state').dataset.state"
+
+
+@pytest.mark.slow
+async def test_a_player_requests_activation_and_the_page_moves_on(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium on PATH: install Debian's `chromium` (.ci/run does) to run the browser test")
+    serve_kinds(kmock)
+    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/"))))
+    await asyncio.to_thread(tabletop, api)
+    store = KubeStore(api, interval=0.2)
+    await asyncio.to_thread(store.start)
+    try:
+        with served(create_app(store, Settings(secret="browser-test-secret-0123456789"))) as port:
+            shots = await asyncio.to_thread(_play, binary, api, port, tmp_path)
+    finally:
+        await asyncio.to_thread(store.stop)
+        api.close()
+    for shot in shots:
+        print(f"standby page screenshot: {shot}")
+        assert shot.stat().st_size > 1000
+
+
+def _play(binary: str, api: KubernetesAPI, port: int, tmp: Path) -> list[Path]:
+    with chromium(binary, tmp / "profile", map_to_localhost=BETA) as browser:
+        browser.open(f"http://{BETA}:{port}/")
+        assert browser.evaluate(STATE) == "standby"
+        assert browser.evaluate("document.getElementById('live').textContent") == "alpha"
+        standby = browser.screenshot(tmp / "standby.png")
+
+        browser.click("displayName")
+        browser.send("Input.insertText", text="Morgan <b>the bold</b>")
+        browser.click("ask-button")
+        browser.wait_for(
+            "document.getElementById('phase') && document.getElementById('phase').textContent === 'Pending'"
+        )
+        assert browser.evaluate("document.getElementById('by').textContent") == "Morgan <b>the bold</b>"
+        assert browser.evaluate("document.getElementById('ask').hidden") is True
+        pending = browser.screenshot(tmp / "pending.png")
+        [made] = api.list_all(FOUNDRY_ACTIVATION_REQUEST)
+        assert made["metadata"]["namespace"] == "tabletop" and made["spec"]["instanceRef"] == {"name": "beta"}
+
+        browser.evaluate("window.__notReloaded = true")
+        _approve_and_route(api, made["metadata"]["name"])
+        browser.wait_for(f"{STATE} === 'starting'")
+        assert browser.evaluate("window.__notReloaded") is True, (
+            "the page reloaded instead of refreshing itself"
+        )
+        starting = browser.screenshot(tmp / "starting.png")
+
+        answering = f"http://127.0.0.1:{port}/healthz"  # stands in for Foundry behind the switched route
+        api.merge_patch_status(
+            FOUNDRY_INSTANCE, "tabletop", "beta", {"foundry": {"reachable": True}, "url": answering}
+        )
+        browser.wait_for(f"location.href === {answering!r}")
+        return [standby, pending, starting]
+
+
+def _approve_and_route(api: KubernetesAPI, request: str) -> None:
+    """What the activation workflow and the license pipeline would write."""
+    api.merge_patch_status(FOUNDRY_ACTIVATION_REQUEST, "tabletop", request, {"phase": "Approved"})
+    api.merge_patch(FOUNDRY_LICENSE, "tabletop", "guild", {"spec": {"activeInstanceName": "beta"}})
+    routes = [
+        {"name": "alpha", "state": "standby", "hostname": host("alpha")},
+        {"name": "beta", "state": "active", "hostname": BETA},
+    ]
+    api.merge_patch_status(
+        FOUNDRY_LICENSE, "tabletop", "guild", {"activeInstance": "beta", "instances": routes}
+    )
+    api.merge_patch_status(FOUNDRY_INSTANCE, "tabletop", "alpha", {"isActive": False, "connectedPlayers": 0})
+    api.merge_patch_status(
+        FOUNDRY_INSTANCE, "tabletop", "beta", {"isActive": True, "foundry": {"reachable": False}}
+    )
