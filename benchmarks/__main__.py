@@ -11,7 +11,7 @@ import platform
 import sys
 from pathlib import Path
 
-from benchmarks import license_scale, license_switch, pipeline_process
+from benchmarks import license_scale, license_switch, pipeline_process, standby_page
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -29,6 +29,11 @@ def _measured() -> str:
             "Instance configure (`foundry-instance-configure` as a process against a local API):",
             "",
             pipeline_process.table(),
+            "",
+            f"Standby page (one uvicorn worker, {standby_page.LICENSES * standby_page.PER_LICENSE} instances "
+            "in the cluster, wall time per request):",
+            "",
+            standby_page.table(),
         ]
     )
 
