@@ -4,7 +4,12 @@ on it applied through the simulated pipelines (what a newcomer clicks through lo
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import requests
@@ -68,3 +73,25 @@ def test_a_request_made_on_the_demo_page_runs_through_the_simulated_pipelines(tm
 def test_a_state_folder_without_a_cluster_is_a_clear_error(tmp_path: Path) -> None:
     args = standby_parser(argparse.ArgumentParser()).parse_args(["--state", str(tmp_path / "nothing")])
     assert serve(args, lambda _: None, _simulator) == 2  # type: ignore[arg-type,return-value]
+
+
+def test_the_command_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    demo(tmp_path)
+    command = [sys.executable, "-c", "import sys; from foundry_platform.cli import main; main(sys.argv[1:])"]
+    args = ["standby-page", "--state", str(tmp_path), "--host", "127.0.0.1", "--port", "0"]
+    server = subprocess.Popen(
+        command + args, env={**os.environ, "PYTHONPATH": str(REPO)}, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        lines: list[str] = []
+        while not any("Uvicorn running" in line for line in lines):
+            assert time.monotonic() < deadline and server.poll() is None, lines
+            lines.append(server.stderr.readline() if server.stderr else "")
+        server.send_signal(signal.SIGTERM)
+        _, rest = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0
+    assert "stopped" in rest and "Traceback" not in rest
