@@ -216,6 +216,7 @@ class _StandbyPage:
         cluster = self.store.cluster()
         key = cluster.find(host) if host else None
         if key is None:
+            log.info("no instance at host %.80r: plain page", request.headers.get("host", ""))
             return None
         confirm = request.headers.get(INSTANCE_HEADER)
         if confirm is not None and confirm != key[1]:

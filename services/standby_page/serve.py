@@ -15,11 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import uvicorn
-
 from foundry_lib.kube import KubeAPI, KubeObject
-from services.standby_page.app import Settings, create_app
-from services.standby_page.store import KubeStore, SimulatorStore, Store
 
 SECRET_ENV = "STANDBY_PAGE_SECRET"  # noqa: S105 (the variable's name, not a secret)
 
@@ -49,6 +45,12 @@ def serve(
     simulator: Callable[[Path], tuple[Callable[[], KubeAPI], Callable[[KubeObject], None]]],
 ) -> int:
     """Run until SIGTERM/SIGINT. The caller injects how to reach a cluster and the simulator."""
+    # Imported here: every `foundry-platform` command builds this parser, few serve the page.
+    import uvicorn
+
+    from services.standby_page.app import Settings, create_app
+    from services.standby_page.store import KubeStore, SimulatorStore, Store
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("standby-page")
     secret = os.environ.get(SECRET_ENV, "")
