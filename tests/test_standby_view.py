@@ -126,6 +126,12 @@ def test_an_instance_without_its_license_is_not_served() -> None:
             ("ready", False, "Completed"),
         ),
         (
+            "the license's guard holds a switch to it: starting",
+            {"lic": {"pendingSwitchover": {"target": "beta", "players": 3}}},
+            [],
+            ("starting", False, None),
+        ),
+        (
             "over the license's limit: unavailable, no form",
             {"lic": {"instances": [{"name": "beta", "state": "over-limit", "hostname": host("beta")}]}},
             [],
@@ -172,13 +178,19 @@ def test_the_newest_open_request_wins_over_finished_ones() -> None:
     ("pending", "players", "expected"),
     [
         (
-            {"to": "beta", "deadline": "2026-11-28T21:15:00Z"},
+            {"target": "beta", "deadline": "2026-11-28T21:15:00Z", "players": 3, "reason": "GracePeriod"},
             3,
             "alpha has 3 players; switching when they leave or at 21:15 UTC",
         ),
-        ({"to": "beta"}, 1, "alpha has 1 player; switching when they leave"),
-        ({"to": "beta"}, 0, "alpha is live; switching now"),
-        ({"to": "gamma"}, 3, None),
+        (
+            {"target": "beta", "deadline": None, "players": 1},
+            1,
+            "alpha has 1 player; switching when they leave",
+        ),
+        ({"target": "beta", "players": 2}, 5, "alpha has 2 players; switching when they leave"),
+        ({"target": "beta"}, 0, "alpha is live; switching now"),
+        ({"target": "gamma"}, 3, None),
+        ({"target": ""}, 3, None),
         ("garbage", 3, None),
     ],
 )

@@ -197,7 +197,7 @@ def page_of(
     phase = phase_of(request) if request is not None else None
     if active and answering:
         state = "ready"
-    elif active or phase == "Approved":
+    elif active or phase == "Approved" or _switching_to(lic_status, name):
         waited = (now - starting_since).total_seconds() if starting_since else 0.0
         state = "failed" if waited > start_timeout_seconds else "starting"
     elif entry is not None and entry.get("state") in ROUTED_STATES:
@@ -249,16 +249,23 @@ def _url(status: Mapping[str, Any]) -> str | None:
     return url if url.startswith(("https://", "http://")) else None
 
 
+def _switching_to(lic_status: Mapping[str, Any], name: str) -> bool:
+    """Whether the license's switchover guard is holding a switch to this instance."""
+    pending = lic_status.get("pendingSwitchover")
+    return isinstance(pending, Mapping) and pending.get("target") == name
+
+
 def _switchover(
     lic_status: Mapping[str, Any], name: str, live: str | None, players: int | None
 ) -> str | None:
-    """What will happen before this instance goes live, from the license's pendingSwitchover."""
+    """What will happen before this instance goes live, from the license's pendingSwitchover
+    (`target`, `deadline`, `players`: written by the license pipeline's switchover guard)."""
     pending = lic_status.get("pendingSwitchover")
-    if not isinstance(pending, Mapping) or not live or live == name:
+    if not isinstance(pending, Mapping) or not live or live == name or pending.get("target") != name:
         return None
-    target = pending.get("to") or pending.get("target") or pending.get("instance")
-    if target not in (None, name):
-        return None
+    counted = pending.get("players")
+    if isinstance(counted, int) and not isinstance(counted, bool):
+        players = counted
     who = f"{live} has {players} player{'s' if players != 1 else ''}" if players else f"{live} is live"
     deadline = _time(pending.get("deadline") or pending.get("switchAt") or pending.get("until"))
     when = f"switching when they leave or at {deadline}" if deadline else "switching when they leave"
