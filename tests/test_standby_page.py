@@ -304,3 +304,35 @@ class _Clock:
 
     def __call__(self) -> Any:
         return self.now
+
+
+class _Recording:
+    """A KubeAPI that notes every call (verb, resource) before passing it on: the page's RBAC needs."""
+
+    def __init__(self, inner: MemoryKube) -> None:
+        self.inner = inner
+        self.calls: set[tuple[str, str]] = set()
+
+    def __getattr__(self, verb: str) -> Any:
+        def call(kind: Any, *args: Any, **kwargs: Any) -> Any:
+            self.calls.add((verb, kind.plural))
+            return getattr(self.inner, verb)(kind, *args, **kwargs)
+
+        return call
+
+
+def test_the_page_only_lists_three_kinds_and_creates_activation_requests(kube: MemoryKube) -> None:
+    recording = _Recording(kube)
+    store = KubeStore(recording, interval=3600)  # type: ignore[arg-type]
+    store.refresh()
+    with served(create_app(store, Settings(secret=SECRET))) as port:
+        page = Page(port, BETA)
+        page.get("/status.json")
+        assert page.post({"csrf": page.token(), "displayName": "Mo"}).status_code == 303
+    store.refresh()
+    assert recording.calls == {
+        ("list_all", "foundryinstances"),
+        ("list_all", "foundrylicenses"),
+        ("list_all", "foundryactivationrequests"),
+        ("create", "foundryactivationrequests"),
+    }
