@@ -236,16 +236,17 @@ def test_a_host_header_bigger_than_any_name_is_refused_without_a_page(port: int)
 
 def test_the_route_header_may_confirm_but_never_override(kube: MemoryKube, port: int) -> None:
     page = Page(port, BETA)
-    assert page.get(**{"X-Foundry-Instance": "beta"}).status_code == 200
-    hijack = page.get(**{"X-Foundry-Instance": "delta"})
-    assert hijack.status_code == 404 and "delta" not in hijack.text
+    assert page.get(**{"X-Foundry-Instance": "tabletop/beta"}).status_code == 200  # what the route sets
+    for claim in ("rivals/delta", "tabletop/alpha", "beta", ""):
+        hijack = page.get(**{"X-Foundry-Instance": claim})
+        assert hijack.status_code == 404 and "delta" not in hijack.text and "beta" not in hijack.text
 
 
 def test_a_request_for_another_namespace_cannot_be_made_through_the_page(kube: MemoryKube, port: int) -> None:
     page = Page(port, BETA)
     form = {"csrf": page.token(), "namespace": "rivals", "instanceRef": "delta", "instance": "delta"}
     assert page.post(form).status_code == 303
-    assert page.post(form, **{"X-Foundry-Instance": "delta"}).status_code == 404
+    assert page.post(form, **{"X-Foundry-Instance": "rivals/delta"}).status_code == 404
     assert [(r["metadata"]["namespace"], r["spec"]["instanceRef"]["name"]) for r in requests_made(kube)] == [
         ("tabletop", "beta")
     ]

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from foundry_lib.errors import FoundryError
 from foundry_lib.kube import KubeObject
+from foundry_lib.manifests.routes import INSTANCE_HEADER
 from foundry_lib.models.activation import FoundryActivationRequestSpec
 from services.standby_page.guard import SESSION_COOKIE, Csrf, RateLimit, StartTimes, new_session_id
 from services.standby_page.store import Store
@@ -36,7 +37,6 @@ from services.standby_page.view import Page, host_of, page_of
 log = logging.getLogger("standby-page")
 HERE = Path(__file__).parent
 NAME_MAX, REASON_MAX = 100, 500
-INSTANCE_HEADER = "x-foundry-instance"
 FORM_TYPE = "application/x-www-form-urlencoded"
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
@@ -219,7 +219,7 @@ class _StandbyPage:
             log.info("no instance at host %.80r: plain page", request.headers.get("host", ""))
             return None
         confirm = request.headers.get(INSTANCE_HEADER)
-        if confirm is not None and confirm != key[1]:
+        if confirm is not None and confirm != f"{key[0]}/{key[1]}":  # the route sets <namespace>/<name>
             log.warning(
                 "host %s is instance %s but the route says %.63r: showing nothing", host, key[1], confirm
             )
