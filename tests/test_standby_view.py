@@ -114,6 +114,12 @@ def test_an_instance_without_its_license_is_not_served() -> None:
         ("denied: may ask again", {}, [("r1", "Denied")], ("standby", True, "Denied")),
         ("approved: starting", {}, [("r1", "Approved")], ("starting", False, "Approved")),
         (
+            "completed long ago, back on standby: not shown",
+            {},
+            [("r1", "Completed")],
+            ("standby", True, None),
+        ),
+        (
             "routed but not answering: starting",
             {"lic": {"activeInstance": "beta"}, "beta": {"isActive": True}},
             [],

@@ -208,6 +208,8 @@ def page_of(
     version = (versions.get("resolved") if isinstance(versions, Mapping) else None) or (entry or {}).get(
         "version"
     )
+    if phase == "Completed" and state != "ready":  # done long ago; the instance is back on standby
+        request, phase = None, None
     live_players = _players(cluster, (key[0], live)) if live else None
     open_phase = phase if phase is not None and phase not in FINISHED_PHASES else None
     return Page(
