@@ -13,7 +13,7 @@ import pytest
 from chromium import chromium, find_chromium
 from kratix_driver import serve_kinds
 from kubernetes import client
-from standby_world import host, served, tabletop
+from standby_world import DOMAIN, host, served, tabletop
 
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, FOUNDRY_LICENSE
@@ -48,7 +48,7 @@ async def test_a_player_requests_activation_and_the_page_moves_on(
 
 
 def _play(binary: str, api: KubernetesAPI, port: int, tmp: Path) -> list[Path]:
-    with chromium(binary, tmp / "profile", map_to_localhost=BETA) as browser:
+    with chromium(binary, tmp / "profile", map_to_localhost=f"*.{DOMAIN}") as browser:
         browser.open(f"http://{BETA}:{port}/")
         assert browser.evaluate(STATE) == "standby"
         assert browser.evaluate("document.getElementById('live').textContent") == "alpha"
@@ -97,3 +97,38 @@ def _approve_and_route(api: KubernetesAPI, request: str) -> None:
     api.merge_patch_status(
         FOUNDRY_INSTANCE, "tabletop", "beta", {"isActive": True, "foundry": {"reachable": False}}
     )
+
+
+@pytest.mark.slow
+async def test_without_javascript_the_form_still_posts(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium on PATH: install Debian's `chromium` (.ci/run does) to run the browser test")
+    serve_kinds(kmock)
+    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/"))))
+    await asyncio.to_thread(tabletop, api)
+    store = KubeStore(api, interval=0.2)
+    await asyncio.to_thread(store.start)
+    try:
+        with served(create_app(store, Settings(secret="browser-test-secret-0123456789"))) as port:
+            shot = await asyncio.to_thread(_post_without_script, binary, port, tmp_path)
+        [made] = await asyncio.to_thread(api.list_all, FOUNDRY_ACTIVATION_REQUEST)
+    finally:
+        await asyncio.to_thread(store.stop)
+        api.close()
+    print(f"standby page without JavaScript: {shot}")
+    assert made["spec"]["instanceRef"] == {"name": "delta"} and made["metadata"]["namespace"] == "rivals"
+
+
+def _post_without_script(binary: str, port: int, tmp: Path) -> Path:
+    with chromium(binary, tmp / "profile", map_to_localhost=f"*.{DOMAIN}") as browser:
+        browser.send("Emulation.setScriptExecutionDisabled", value=True)
+        browser.open(f"http://{host('delta')}:{port}/")
+        browser.click("ask-button")
+        browser.wait_for(
+            "document.getElementById('phase') && document.getElementById('phase').textContent === 'Pending'"
+        )
+        assert browser.evaluate("document.querySelector('meta[http-equiv=refresh]') !== null")
+        return browser.screenshot(tmp / "no-script-pending.png")

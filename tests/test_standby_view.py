@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from standby_world import host, instance_obj, license_obj
 
 from services.standby_page.view import Cluster, host_of, open_request, page_of
@@ -218,3 +220,15 @@ def test_the_page_json_names_only_this_instance_and_the_live_one() -> None:
     for hidden in ("tabletop", "guild", "secret-request-name", "secret-ish"):
         assert hidden not in shown
     assert "'beta'" in shown and "'alpha'" in shown and "'Mo'" in shown
+
+
+@given(st.text(max_size=300))
+def test_any_host_header_names_a_known_instance_exactly_or_nothing(header: str) -> None:
+    cluster = world()
+    parsed = host_of(header)
+    assert parsed is None or (len(parsed) <= 253 and parsed == parsed.lower())
+    found = cluster.find(parsed) if parsed else None
+    assert found is None or header.lower().rstrip(".").split(":")[0].rstrip(".") in (
+        host("alpha"),
+        host("beta"),
+    )
