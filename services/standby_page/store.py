@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -54,7 +55,8 @@ class KubeStore:
         self._kube = kube
         self._interval = interval
         self._snapshot = Cluster()
-        self._read_once = False
+        self._read_at: float | None = None
+        self._stale_after = max(30.0, 10 * interval)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -63,7 +65,8 @@ class KubeStore:
         return self._snapshot
 
     def ready(self) -> bool:
-        return self._read_once
+        """A snapshot was read, and recently: a page serving an ever older cluster is not healthy."""
+        return self._read_at is not None and time.monotonic() - self._read_at < self._stale_after
 
     def refresh(self) -> None:
         try:
@@ -72,7 +75,7 @@ class KubeStore:
             log.warning("refresh failed, keeping the previous snapshot: %s", err)
             return
         with self._lock:
-            self._snapshot, self._read_once = snapshot, True
+            self._snapshot, self._read_at = snapshot, time.monotonic()
 
     def create_request(self, namespace: str, body: KubeObject) -> KubeObject:
         created = self._kube.create(FOUNDRY_ACTIVATION_REQUEST, namespace, body)
@@ -92,7 +95,10 @@ class KubeStore:
 
     def _loop(self) -> None:
         while not self._stop.wait(self._interval):
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception as err:  # a bug must not stop the refreshes; /healthz turns stale
+                log.error("refresh failed unexpectedly: %s", type(err).__name__)
 
 
 class SimulatorStore:
