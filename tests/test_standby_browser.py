@@ -67,7 +67,13 @@ def _play(binary: str, api: KubernetesAPI, port: int, tmp: Path) -> list[Path]:
         assert made["metadata"]["namespace"] == "tabletop" and made["spec"]["instanceRef"] == {"name": "beta"}
 
         browser.evaluate("window.__notReloaded = true")
-        _approve_and_route(api, made["metadata"]["name"])
+        _approve_while_players_stay(api, made["metadata"]["name"])
+        browser.wait_for(f"{STATE} === 'switching'")
+        assert browser.evaluate("document.getElementById('switchover').hidden") is False
+        said = browser.evaluate("document.getElementById('switchover').textContent")
+        assert said == "alpha has 3 players; switching when they leave or at 21:15 UTC"
+        switching = browser.screenshot(tmp / "switching.png")
+        _route(api)
         browser.wait_for(f"{STATE} === 'starting'")
         assert browser.evaluate("window.__notReloaded") is True, (
             "the page reloaded instead of refreshing itself"
@@ -79,20 +85,25 @@ def _play(binary: str, api: KubernetesAPI, port: int, tmp: Path) -> list[Path]:
             FOUNDRY_INSTANCE, "tabletop", "beta", {"foundry": {"reachable": True}, "url": answering}
         )
         browser.wait_for(f"location.href === {answering!r}")
-        return [standby, pending, starting]
+        return [standby, pending, switching, starting]
 
 
-def _approve_and_route(api: KubernetesAPI, request: str) -> None:
-    """What the activation workflow and the license pipeline would write."""
+def _approve_while_players_stay(api: KubernetesAPI, request: str) -> None:
+    """The workflow approves; the license's switchover guard holds the switch while alpha has players."""
     api.merge_patch_status(FOUNDRY_ACTIVATION_REQUEST, "tabletop", request, {"phase": "Approved"})
     api.merge_patch(FOUNDRY_LICENSE, "tabletop", "guild", {"spec": {"activeInstanceName": "beta"}})
+    pending = {"target": "beta", "deadline": "2026-11-28T21:15:00Z", "players": 3, "reason": "GracePeriod"}
+    api.merge_patch_status(FOUNDRY_LICENSE, "tabletop", "guild", {"pendingSwitchover": pending})
+
+
+def _route(api: KubernetesAPI) -> None:
+    """The players left: the license pipeline routes beta (what it and the monitor would write)."""
     routes = [
         {"name": "alpha", "state": "standby", "hostname": host("alpha")},
         {"name": "beta", "state": "active", "hostname": BETA},
     ]
-    api.merge_patch_status(
-        FOUNDRY_LICENSE, "tabletop", "guild", {"activeInstance": "beta", "instances": routes}
-    )
+    status = {"activeInstance": "beta", "instances": routes, "pendingSwitchover": None}
+    api.merge_patch_status(FOUNDRY_LICENSE, "tabletop", "guild", status)
     api.merge_patch_status(FOUNDRY_INSTANCE, "tabletop", "alpha", {"isActive": False, "connectedPlayers": 0})
     api.merge_patch_status(
         FOUNDRY_INSTANCE, "tabletop", "beta", {"isActive": True, "foundry": {"reachable": False}}

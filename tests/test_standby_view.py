@@ -134,10 +134,10 @@ def test_an_instance_without_its_license_is_not_served() -> None:
             ("ready", False, "Completed"),
         ),
         (
-            "the license's guard holds a switch to it: starting",
+            "the license's guard holds a switch to it: switching",
             {"lic": {"pendingSwitchover": {"target": "beta", "players": 3}}},
             [],
-            ("starting", False, None),
+            ("switching", False, None),
         ),
         (
             "over the license's limit: unavailable, no form",

@@ -53,6 +53,7 @@ SECURITY_HEADERS = {
 }
 STATE_TEXT = {
     "standby": "On standby: another campaign is live.",
+    "switching": "Approved: waiting to switch over.",
     "starting": "Starting up...",
     "ready": "Live: taking you there.",
     "failed": "The server did not start in time. Ask your game master.",
@@ -123,7 +124,8 @@ class _StandbyPage:
             return self._unknown()
         key, page = found
         session = request.cookies.get(SESSION_COOKIE) or new_session_id()
-        refresh = 10 if page.state in ("starting", "ready") or page.request_phase == "Pending" else None
+        waiting = ("switching", "starting", "ready")
+        refresh = 10 if page.state in waiting or page.request_phase == "Pending" else None
         html = self.templates.get_template("page.html").render(
             page=page,
             state_text=STATE_TEXT[page.state],

@@ -140,7 +140,7 @@ class Page:
     """Everything the page and /status.json show; every field is safe to show a stranger."""
 
     instance: str
-    state: str  # standby | starting | ready | failed | unavailable
+    state: str  # standby | switching | starting | ready | failed | unavailable
     version: str | None
     url: str | None
     live: str | None
@@ -197,7 +197,9 @@ def page_of(
     phase = phase_of(request) if request is not None else None
     if active and answering:
         state = "ready"
-    elif active or phase == "Approved" or _switching_to(lic_status, name):
+    elif not active and _switching_to(lic_status, name):
+        state = "switching"  # the license's switchover guard waits for the live instance's players
+    elif active or phase == "Approved":
         waited = (now - starting_since).total_seconds() if starting_since else 0.0
         state = "failed" if waited > start_timeout_seconds else "starting"
     elif entry is not None and entry.get("state") in ROUTED_STATES:
@@ -223,7 +225,7 @@ def page_of(
         request_text=PHASE_TEXT.get(phase or ""),
         requested_by=_display_name(request) if request is not None else None,
         can_request=state == "standby" and open_phase is None,
-        switchover=_switchover(lic_status, name, live, live_players) if state == "starting" else None,
+        switchover=_switchover(lic_status, name, live, live_players) if state == "switching" else None,
     )
 
 
