@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -337,3 +338,19 @@ def test_the_page_only_lists_three_kinds_and_creates_activation_requests(kube: M
         ("list_all", "foundryactivationrequests"),
         ("create", "foundryactivationrequests"),
     }
+
+
+def test_concurrent_posts_from_many_clients_make_one_request(kube: MemoryKube) -> None:
+    settings = Settings(secret=SECRET, trust_forwarded_for=True, instance_burst=100, instance_per_minute=100)
+    store = KubeStore(kube, interval=3600)
+    store.refresh()
+    with served(create_app(store, settings)) as port:
+        pages = [Page(port, BETA) for _ in range(20)]
+        tokens = [p.token() for p in pages]
+
+        def post(i: int) -> int:
+            return pages[i].post({"csrf": tokens[i]}, **{"X-Forwarded-For": f"10.1.0.{i}"}).status_code
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            codes = list(pool.map(post, range(20)))
+    assert set(codes) == {303} and len(requests_made(kube)) == 1

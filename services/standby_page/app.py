@@ -170,6 +170,12 @@ class _StandbyPage:
         if not self.per_client.allow(client, now) or not self.per_instance.allow("/".join(key), now):
             log.info("rate-limited POST instance=%s client=%s", key[1], client)
             return self._message("Slow down", "Too many requests. Try again in a minute.", 429)
+        # Looked up again after the last await: from here to the (synchronous) create nothing else runs
+        # on the event loop, so two concurrent POSTs cannot both find no open request.
+        again = self._find(request)
+        if again is None:
+            return self._unknown()
+        key, page = again
         if not page.can_request:
             log.info("no new request instance=%s: state %s, open %s", key[1], page.state, page.request_phase)
             return self._back()
