@@ -44,10 +44,10 @@ test: $(VENV)/.installed ## Run the test suite (lint included)
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory lint
 
-lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry_platform), import-linter
+lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry_platform, services), import-linter
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy foundry_lib pipelines foundry_platform
+	$(BIN)/mypy foundry_lib pipelines foundry_platform services
 	$(BIN)/lint-imports
 
 promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the models
