@@ -11,7 +11,7 @@ import platform
 import sys
 from pathlib import Path
 
-from benchmarks import license_scale, license_switch, pipeline_process, standby_page
+from benchmarks import license_scale, license_switch, monitor_cycle, pipeline_process, standby_page
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -29,6 +29,12 @@ def _measured() -> str:
             "Instance configure (`foundry-instance-configure` as a process against a local API):",
             "",
             pipeline_process.table(),
+            "",
+            f"Monitor, one cycle over {monitor_cycle.INSTANCES} instances answering in "
+            f"{monitor_cycle.DELAY * 1000:.0f} ms (`foundry-platform monitor --once` as a process against a "
+            "local API; wall time, as a cycle is mostly waiting):",
+            "",
+            monitor_cycle.table(),
             "",
             f"Standby page (one uvicorn worker, {standby_page.LICENSES * standby_page.PER_LICENSE} instances "
             "in the cluster, wall time per request):",

@@ -54,6 +54,8 @@ def _merge(target: dict[str, Any], patch: Mapping[str, Any]) -> None:
 def _parse(path: str) -> tuple[str, str, str, str]:
     """/api/v1/namespaces/NS/PLURAL[/NAME[/SUB]] or /apis/G/V/namespaces/... → plural, ns, name, sub."""
     parts = path.split("?")[0].strip("/").split("/")
+    if "namespaces" not in parts:  # a list across every namespace: /apis/G/V/PLURAL
+        return parts[-1], "", "", ""
     rest = parts[parts.index("namespaces") + 1 :]
     rest += [""] * (4 - len(rest))
     namespace, plural, name, sub = rest[:4]
@@ -84,7 +86,11 @@ class _Handler(BaseHTTPRequestHandler):
         plural, namespace, name, _ = _parse(self.path)
         with self.lock:
             if not name:
-                items = [o for (p, ns, _), o in self.store.objects.items() if (p, ns) == (plural, namespace)]
+                items = [
+                    o
+                    for (p, ns, _), o in self.store.objects.items()
+                    if p == plural and namespace in (ns, "")  # "": every namespace
+                ]
                 self._send(200, {"kind": "List", "apiVersion": "v1", "items": items})
                 return
             found = self.store.objects.get((plural, namespace, name))
@@ -119,11 +125,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, found)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a service's worker threads connect at once (the monitor)
+
+
 @contextmanager
 def serve(store: Store) -> Iterator[str]:
     """Serve `store` on 127.0.0.1 (a free port) for the block; yield the server URL."""
     handler = type("Handler", (_Handler,), {"store": store, "lock": threading.Lock()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -40,13 +40,14 @@ FOUNDRY_LICENSE = Kind(API_VERSION, "FoundryLicense", "foundrylicenses")
 FOUNDRY_INSTANCE = Kind(API_VERSION, "FoundryInstance", "foundryinstances")
 FOUNDRY_ACTIVATION_REQUEST = Kind(API_VERSION, "FoundryActivationRequest", "foundryactivationrequests")
 SECRET = Kind("v1", "Secret", "secrets")
+EVENT = Kind("v1", "Event", "events")
 
 FOUNDRY_KINDS = (FOUNDRY_LICENSE, FOUNDRY_INSTANCE, FOUNDRY_ACTIVATION_REQUEST)
 
 
 def kind_of(obj: Mapping[str, Any]) -> Kind:
     """The known Kind of a raw object, by apiVersion and kind."""
-    for known in (*FOUNDRY_KINDS, SECRET):
+    for known in (*FOUNDRY_KINDS, SECRET, EVENT):
         if known.api_version == obj.get("apiVersion") and known.kind == obj.get("kind"):
             return known
     raise KeyError(f"unknown kind {obj.get('apiVersion')}/{obj.get('kind')}")

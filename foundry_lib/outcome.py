@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from foundry_lib.kube import Kind, KubeObject
@@ -50,7 +50,24 @@ class RequestReconcile:
     name: str
 
 
-Effect = EnsureSecret | PatchStatus | RequestReconcile
+@dataclass(frozen=True)
+class RecordEvent:
+    """A Kubernetes Event on a resource (core/v1): what was decided, why, by whom, until when.
+    `name` is deterministic per decision, so a re-run with the same decision records nothing new."""
+
+    regarding: Kind
+    namespace: str
+    regarding_name: str
+    regarding_uid: str
+    name: str
+    reason: str
+    message: str
+    warning: bool
+    at: datetime
+    component: str
+
+
+Effect = EnsureSecret | PatchStatus | RequestReconcile | RecordEvent
 
 MANUAL_RECONCILIATION = "kratix.io/manual-reconciliation"
 

@@ -33,7 +33,7 @@ class Action(StrEnum):
     DELETE = "delete"
 
 
-_CORE_RESOURCES = frozenset({"secrets"})  # every other resource is in our group, foundry.platform
+_CORE_RESOURCES = frozenset({"secrets", "events"})  # every other resource is in our group, foundry.platform
 
 # Exactly the API calls each pipeline makes, in the resource's own namespace: resource → verbs.
 # (Kratix also grants every resource workflow access to its own kind; this table stands on its own.)
@@ -46,12 +46,14 @@ PERMISSIONS: Mapping[tuple[str, Action], Mapping[str, str]] = {
     },
     ("foundry-instance", Action.DELETE): {
         "foundryinstances": "list patch",  # list: pool dependents; patch: wake this instance's sources
-        "foundrylicenses": "patch",  # unroute the deleted instance
+        "foundrylicenses": "get patch",  # get: the switchover guard; patch: unroute the deleted instance
+        "events": "create",  # the switchover guard's decisions, on the license
         "foundryinstances/status": "patch",
     },
     ("foundry-license", Action.CONFIGURE): {
         "foundryinstances": "list patch",  # patch: the manual-reconciliation label
         "foundryinstances/status": "patch",  # isActive
+        "events": "create",  # the switchover guard's decisions
         "foundrylicenses/status": "patch",
     },
     ("foundry-license", Action.DELETE): {

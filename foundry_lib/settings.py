@@ -7,16 +7,19 @@ mapping so the core stays free of process state; unknown FOUNDRY_* keys are igno
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from foundry_lib.durations import parse_duration
 from foundry_lib.errors import UserError
 from foundry_lib.models.common import (
     AbsolutePath,
     CpuQuantity,
     DNSLabel,
     DNSSubdomain,
+    Duration,
     MemoryQuantity,
     StorageBackend,
     StorageQuantity,
@@ -60,6 +63,19 @@ class PlatformSettings(BaseModel):
     catalog_overlay: AbsolutePath | None = None
     pvc_retention: Literal["retain", "delete"] = "retain"
     snapshot_keep: Annotated[int, Field(ge=1, le=100)] = 3
+    # How often the monitor polls every instance; player counts older than two intervals are unknown.
+    monitor_interval: Duration = "30s"
+
+    @field_validator("monitor_interval")
+    @classmethod
+    def _at_least_a_second(cls, value: str) -> str:
+        if parse_duration(value) < timedelta(seconds=1):
+            raise ValueError("must be at least 1s, like 30s or 1m")
+        return value
+
+    @property
+    def monitor_interval_delta(self) -> timedelta:
+        return parse_duration(self.monitor_interval)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PlatformSettings:

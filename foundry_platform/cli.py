@@ -19,6 +19,11 @@ def main(argv: list[str] | None = None) -> None:
     build_parser(commands.add_parser("simulate", help="apply requests to a local simulated cluster"))
     commands.add_parser("releases", help="list or refresh the Foundry release catalog", add_help=False)
     commands.add_parser("promises", help="generate promises/*/promise.yaml from the models", add_help=False)
+    commands.add_parser("monitor", help="poll every instance's Foundry and publish players", add_help=False)
+    if argv and argv[0] == "monitor":
+        from services.monitor.main import monitor_main
+
+        sys.exit(monitor_main(argv[1:]))
     from services.standby_page.serve import build_parser as build_standby_parser
 
     build_standby_parser(commands.add_parser("standby-page", help="serve the standby page players see"))

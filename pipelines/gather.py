@@ -39,6 +39,25 @@ def instances_of(kube: KubeAPI, namespace: str, license_name: str) -> list[Reque
     return _of_license(kube.list(FOUNDRY_INSTANCE, namespace), license_name)
 
 
+def instances_and_deleting(
+    kube: KubeAPI, namespace: str, license_name: str
+) -> tuple[list[Request[FoundryInstanceSpec]], list[Request[FoundryInstanceSpec]]]:
+    """The license's instances (as `instances_of`) and, from the same list, those being deleted (the
+    license keeps routing its routed instance while that instance's delete waits for its players)."""
+    objects = kube.list(FOUNDRY_INSTANCE, namespace)
+    going = [obj for obj in objects if _deleting(obj)]
+    deleting = []
+    for raw in going:
+        obj = accepted_view(raw)
+        if ((obj.get("spec") or {}).get("licenseRef") or {}).get("name") != license_name:
+            continue
+        try:
+            deleting.append(parse_request(obj, FoundryInstanceSpec))
+        except UserError:
+            continue
+    return _of_license(objects, license_name), deleting
+
+
 def instances_and_peers(
     kube: KubeAPI, namespace: str, license_name: str
 ) -> tuple[list[Request[FoundryInstanceSpec]], list[Peer]]:

@@ -11,17 +11,19 @@ from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import parse_request
 from foundry_lib.outcome import Outcome
 from foundry_lib.settings import PlatformSettings
-from pipelines.gather import instances_of
+from pipelines.gather import instances_and_deleting
 from pipelines.runtime import entrypoint
 
 
 def decide(obj: KubeObject, kube: KubeAPI, env: Mapping[str, str], now: datetime) -> Outcome:
     license_req = parse_request(obj, FoundryLicenseSpec)
+    instances, deleting = instances_and_deleting(kube, license_req.namespace, license_req.name)
     facts = LicenseFacts(
         license=license_req,
-        instances=instances_of(kube, license_req.namespace, license_req.name),
+        instances=instances,
         settings=PlatformSettings.from_env(env),
         now=now,
+        deleting=deleting,
     )
     return plan_license(facts)
 

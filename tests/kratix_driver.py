@@ -29,7 +29,7 @@ from kubernetes import client
 
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
-from foundry_lib.kube import FOUNDRY_KINDS, SECRET, Kind, KubeObject
+from foundry_lib.kube import EVENT, FOUNDRY_KINDS, SECRET, Kind, KubeObject
 from foundry_platform.simulator.engine import Engine
 from foundry_platform.simulator.memory_kube import MemoryKube, Write
 from foundry_platform.simulator.state import ClusterState, _uid
@@ -45,7 +45,7 @@ def resource_key(kind: Kind) -> str:
 
 
 def serve_kinds(emulator: kmock.KubernetesEmulator) -> None:
-    for kind in (*FOUNDRY_KINDS, SECRET):
+    for kind in (*FOUNDRY_KINDS, SECRET, EVENT):
         info = kmock.ResourceInfo(kind=kind.kind, namespaced=True, subresources={"status"})
         emulator.resources[resource_key(kind)] = info
 

@@ -184,11 +184,31 @@ async def test_a_delete_waiting_on_dependents_completes_once_they_go(
 ) -> None:
     alpha, beta, _ = _docs(GUILD / "instances.yaml")
     detached = {**beta, "spec": {k: v for k, v in beta["spec"].items() if k != "volumes"}}
-    steps = [Step(0, _guild()), Step(5, [alpha], delete=True), Step(10, [detached])]
+    steps = [
+        Step(0, [*_guild(), _switch_to("campaign-alpha")]),  # deleting the routed alpha does not wait
+        Step(5, [alpha], delete=True),
+        Step(10, [detached]),
+    ]
     both = await _both(tmp_path, kmock, steps, in_process=True)
     both.agree()
     assert "FoundryInstance tabletop/campaign-alpha" not in statuses(both.sim)
     assert both.sim.attention() == []
+
+
+async def test_a_waiting_switch_keeps_the_work_and_switches_at_the_deadline(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    """Nobody reports players: the grace policy waits (Kratix skips the Work of a run asking
+    retryAfter, so the previous routes stay), then switches at its deadline; Events go through the API."""
+    [lic] = [d for d in _docs(GUILD / "license.yaml") if d["kind"] == "FoundryLicense"]
+    to_beta = {**lic, "spec": {**lic["spec"], "activeInstanceName": "campaign-beta"}}
+    steps = [Step(0, _guild()), Step(5, [to_beta]), Step(10), Step(21)]
+    both = await _both(tmp_path, kmock, steps, in_process=True)
+    both.agree()
+    status = statuses(both.sim)["FoundryLicense tabletop/dungeons-guild"]
+    assert status["activeInstance"] == "campaign-beta" and status["pendingSwitchover"] is None
+    events = [w for w in both.sim.kube.writes if w.path.endswith("/events")]
+    assert [e.body["reason"] for e in events] == ["GracePeriod", "GracePeriodEnded"]  # once per decision
 
 
 # One switch among 100 instances (issue 9 item 4 measured 102 API writes before the license learnt to
@@ -273,8 +293,11 @@ async def test_a_switch_among_100_instances_counts_api_writes_and_wakes(
 
 
 def _switch_to(name: str) -> dict[str, Any]:
+    """The guild license switched to `name` at once: no monitor reports players in these runs, and
+    the switchover guard (tests/test_switchover_e2e.py) would otherwise wait for them."""
     [lic] = [d for d in _docs(GUILD / "license.yaml") if d["kind"] == "FoundryLicense"]
-    return {**lic, "spec": {**lic["spec"], "activeInstanceName": name}}
+    forced = {"whenPlayersConnected": "force"}
+    return {**lic, "spec": {**lic["spec"], "activeInstanceName": name, "switchover": forced}}
 
 
 @pytest.mark.parametrize("code", [500, 409], ids=["5xx", "409-conflict"])

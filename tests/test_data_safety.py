@@ -25,6 +25,7 @@ def license_(active: str | None = "alpha", **spec: Any) -> dict[str, Any]:
         "licenseSecretRef": {"name": "guild-license", "key": "licenseKey"},
         "credentialsSecretRef": {"name": "guild-account"},
         "baseDomain": "vtt.example.com",
+        "switchover": {"whenPlayersConnected": "force"},  # no monitor here: switch without waiting
         **spec,
     }
     if active:

@@ -16,6 +16,7 @@ from foundry_platform.simulator.state import ClusterState
 
 ROUTES = "foundry-license/tabletop/dungeons-guild/render/routes.yaml"
 
+NOBODY_ON_ALPHA = ("--players", "tabletop/campaign-alpha=0")  # the monitor confirmed zero: switch now
 EPHEMERAL = {"ephemeral-storage": "1Gi"}  # what every Foundry container asks for its install
 
 
@@ -80,7 +81,7 @@ def test_changing_the_active_instance_flips_exactly_two_routes(state: Path, tmp_
     before = _backends(state)
     lic = _license()
     lic["spec"]["activeInstanceName"] = "campaign-beta"
-    assert simulate(state, _write(tmp_path, "switch", lic)) == 0
+    assert simulate(state, _write(tmp_path, "switch", lic), extra=NOBODY_ON_ALPHA) == 0
     after = _backends(state)
     assert {k for k in before if before[k] != after[k]} == {"campaign-alpha", "campaign-beta"}
     assert after["campaign-beta"] == "foundry-campaign-beta"
@@ -161,7 +162,7 @@ def test_scale_to_zero_stops_standby_servers_and_starts_the_new_active_one(
     }
     assert replicas == {"campaign-alpha": 1, "campaign-beta": 0}
     lic["spec"]["activeInstanceName"] = "campaign-beta"
-    assert simulate(state, _write(tmp_path, "switch", lic)) == 0
+    assert simulate(state, _write(tmp_path, "switch", lic), extra=NOBODY_ON_ALPHA) == 0
     replicas = {
         n: _deployment(state, "tabletop", n)["spec"]["replicas"] for n in ("campaign-alpha", "campaign-beta")
     }
@@ -192,7 +193,7 @@ def test_deleting_the_active_instance_routes_none_without_refusing(state: Path, 
     alpha, beta, _ = _docs(REPO / "examples/dungeons-guild/instances.yaml")
     del beta["spec"]["volumes"]  # beta lets go of alpha's plugins pool, so alpha may go
     assert simulate(state, _write(tmp_path, "beta", beta)) == 0
-    assert simulate(state, _write(tmp_path, "alpha", alpha), extra=("--delete",)) == 0
+    assert simulate(state, _write(tmp_path, "alpha", alpha), extra=("--delete", *NOBODY_ON_ALPHA)) == 0
     status = ClusterState(state).get(FOUNDRY_LICENSE, "tabletop", "dungeons-guild")["status"]
     assert status["activeInstance"] == ""
     assert "no longer exists" in status["message"]

@@ -17,7 +17,7 @@ from foundry_lib.license_plan import INSTANCE_INPUTS, LicenseFacts, instance_inp
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import parse_request
-from foundry_lib.outcome import PatchStatus, RequestReconcile
+from foundry_lib.outcome import PatchStatus, RecordEvent, RequestReconcile
 from foundry_lib.settings import PlatformSettings
 
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
@@ -77,13 +77,18 @@ def _effects(lic: dict[str, Any], instances: list[dict[str, Any]]) -> tuple[list
     )
     outcome = plan_license(facts)
     written = [e.name for e in outcome.effects if isinstance(e, PatchStatus)]
-    assert all(e.kind == FOUNDRY_INSTANCE for e in outcome.effects)
+    assert all(e.kind == FOUNDRY_INSTANCE for e in outcome.effects if not isinstance(e, RecordEvent))
     woken = [e.name for e in outcome.effects if isinstance(e, RequestReconcile)]
     return written, woken
 
 
-def _switch(lic: dict[str, Any], _: list[dict[str, Any]]) -> None:
+def _switch(lic: dict[str, Any], instances: list[dict[str, Any]]) -> None:
     lic["spec"]["activeInstanceName"] = "b"
+    # the monitor confirmed nobody plays on `a`: the switchover guard lets the switch happen now
+    instances[0]["status"] |= {
+        "connectedPlayers": 0,
+        "foundry": {"reachable": True, "checkedAt": "2026-11-28T20:00:00Z"},
+    }
 
 
 def _switch_scale_to_zero(lic: dict[str, Any], instances: list[dict[str, Any]]) -> None:

@@ -57,6 +57,7 @@ def _license(active: str, *, scale_to_zero: bool, status: dict[str, Any] | None 
             "baseDomain": "vtt.example.com",
             "activeInstanceName": active,
             "standby": {"scaleToZero": scale_to_zero},
+            "switchover": {"whenPlayersConnected": "force"},  # nobody reports players here
         },
         "status": status or {},
     }

@@ -188,9 +188,10 @@ def test_pipeline_permissions_are_namespaced_and_known(pipeline_id: str, pipelin
     for rule in pipeline["spec"]["rbac"]["permissions"]:
         assert "resourceNamespace" not in rule, "a permission outside the resource's namespace"
         assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
-        expected_group = [""] if rule["resources"] == ["secrets"] else [kube.GROUP]
+        core = rule["resources"] in (["secrets"], ["events"])
+        expected_group = [""] if core else [kube.GROUP]
         assert rule["apiGroups"] == expected_group
-        assert set(rule["resources"]) <= KNOWN_RESOURCES | {"secrets"}
+        assert set(rule["resources"]) <= KNOWN_RESOURCES | {"secrets", "events"}
 
 
 def test_instance_configure_reads_the_catalog_overlay_from_the_optional_configmap() -> None:

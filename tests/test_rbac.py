@@ -97,6 +97,9 @@ def test_pipelines_are_granted_exactly_what_they_call(tmp_path: Path) -> None:
             )
         ],
     )
+    to_beta = {**LICENSE, "spec": {**LICENSE["spec"], "activeInstanceName": "beta"}}
+    _step(pools, calls, [to_beta])  # a guarded switch: an Event on the license
+    _step(pools, calls, [LICENSE])  # back to alpha
     _step(pools, calls, [instance("alpha", plugins={"mode": "shared"})], delete=True)  # waits for beta
     copy = {"mode": "copied", "source": {"instance": "alpha"}}
     _step(pools, calls, [instance("beta", copy, {"mode": "new"})], minute=1)  # beta detaches, alpha goes

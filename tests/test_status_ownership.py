@@ -131,6 +131,7 @@ def _run(engine: Engine, command: str, name: str, fail_with: Exception | None = 
 
 
 def _switch_to_beta(engine: Engine) -> None:
+    engine.record_players(LICENSE["metadata"]["namespace"], "alpha", 0)  # nobody on: switch at once
     engine.apply({**LICENSE, "spec": {**LICENSE["spec"], "activeInstanceName": "beta"}})
 
 

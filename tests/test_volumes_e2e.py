@@ -25,6 +25,7 @@ LICENSE = {
         "activeInstanceName": "alpha",
         "sharedNfsRoot": "/volume1/foundry/shared/guild",
         "defaults": {"storage": {"backend": "nfs"}, "foundryVersion": "13.x"},
+        "switchover": {"whenPlayersConnected": "force"},  # no monitor here: switch without waiting
     },
 }
 ENV = ("--set", f"FOUNDRY_NFS_INSTANCE_ROOT={ROOT}")

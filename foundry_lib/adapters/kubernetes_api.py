@@ -47,9 +47,14 @@ class KubernetesAPI:
         self._timeout = (timeout, timeout)
 
     @classmethod
-    def from_environment(cls, *, config_file: str | None = None, timeout: float = 30.0) -> KubernetesAPI:
-        """In-cluster service account when in a pod, else the kubeconfig (local runs)."""
+    def from_environment(
+        cls, *, config_file: str | None = None, timeout: float = 30.0, pool_size: int | None = None
+    ) -> KubernetesAPI:
+        """In-cluster service account when in a pod, else the kubeconfig (local runs). `pool_size`:
+        connections kept for concurrent calls (a service's worker threads)."""
         configuration = client.Configuration()
+        if pool_size is not None:
+            configuration.connection_pool_maxsize = pool_size
         try:
             config.load_incluster_config(client_configuration=configuration)
         except config.ConfigException:

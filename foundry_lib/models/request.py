@@ -49,6 +49,8 @@ class Request(Generic[S]):
     creation_timestamp: str = ""
     generation: int = 0
     status: Mapping[str, Any] = field(default_factory=dict)
+    uid: str = ""
+    deletion_timestamp: str = ""
 
 
 def parse_request(obj: Mapping[str, Any], spec_model: type[S]) -> Request[S]:
@@ -78,6 +80,8 @@ def parse_request(obj: Mapping[str, Any], spec_model: type[S]) -> Request[S]:
         creation_timestamp=str(metadata.get("creationTimestamp") or ""),
         generation=generation,
         status=_mapping(obj.get("status"), "status"),
+        uid=str(metadata.get("uid") or ""),
+        deletion_timestamp=str(metadata.get("deletionTimestamp") or ""),
     )
 
 

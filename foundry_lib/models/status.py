@@ -113,6 +113,7 @@ STATUS_MODELS: Mapping[str, StatusModel] = MappingProxyType(
                         "instances",
                         "instanceInputs",
                         "pendingSwitchover",
+                        "forcedSwitchover",
                         "accepted",
                         "retry",
                         "message",

@@ -26,7 +26,7 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAMESPACE/INSTANCE=N",
-        help="record what the monitor observes: N connected players",
+        help="record what the monitor observes at --now: N connected players (a later --now makes it stale)",
     )
     parser.add_argument(
         "--delete", action="store_true", help="delete the documents in PATH instead of applying"

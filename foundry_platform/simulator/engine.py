@@ -135,14 +135,16 @@ class Engine:
         self.state.put(kind, current)
 
     def record_players(self, namespace: str, instance: str, players: int) -> None:
-        """What the monitor would write: its own status keys, then a nudge to the license."""
+        """What the monitor would write at `now`: its own status keys with the time it observed them
+        (`foundry.checkedAt`, so a later `--now` makes them stale), then a nudge to the license."""
         current = self.state.get(FOUNDRY_INSTANCE, namespace, instance)
         if current is None:
             raise SimulationError(f"--players names {namespace}/{instance}, which is not a FoundryInstance")
-        observed: dict[str, Any] = {
-            "connectedPlayers": players,
-            "foundry": {"reachable": True, "checkedAt": rfc3339(self.now)},
-        }
+        seen = (current.get("status") or {}).get("foundry") or {}
+        foundry: dict[str, Any] = {"reachable": True, "checkedAt": rfc3339(self.now)}
+        if not seen.get("startedAt"):  # the server's start, as the monitor derives it from uptime
+            foundry["startedAt"] = rfc3339(self.now)
+        observed: dict[str, Any] = {"connectedPlayers": players, "foundry": foundry}
         if players > 0:
             observed["lastPlayerActivity"] = rfc3339(self.now)
         self.kube.merge_patch_status(FOUNDRY_INSTANCE, namespace, instance, observed)

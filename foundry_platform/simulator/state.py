@@ -14,9 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from foundry_lib.kube import FOUNDRY_KINDS, SECRET, Kind, KubeObject
+from foundry_lib.kube import EVENT, FOUNDRY_KINDS, SECRET, Kind, KubeObject
 
-KINDS: tuple[Kind, ...] = (*FOUNDRY_KINDS, SECRET)
+KINDS: tuple[Kind, ...] = (*FOUNDRY_KINDS, SECRET, EVENT)
 REDACTED = ""
 
 
