@@ -36,6 +36,10 @@ demo: $(VENV)/.installed ## Simulate Kratix over examples/ into a fresh .demo/ a
 	@echo "What Kratix would commit to the state store:"
 	@cd $(DEMO_STATE) && find statestore -type f | sort
 
+.PHONY: standby
+standby: $(VENV)/.installed ## Serve the standby page over the demo's cluster on http://127.0.0.1:8080 (after make demo)
+	$(BIN)/foundry-platform standby-page --state $(DEMO_STATE) --host 127.0.0.1 --port 8080
+
 test: $(VENV)/.installed ## Run the test suite (lint included)
 	$(BIN)/python -m pytest -q
 	$(MAKE) --no-print-directory lint

@@ -11,7 +11,7 @@ import platform
 import sys
 from pathlib import Path
 
-from benchmarks import license_scale, license_switch, monitor_cycle, pipeline_process
+from benchmarks import license_scale, license_switch, monitor_cycle, pipeline_process, standby_page
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -35,6 +35,11 @@ def _measured() -> str:
             "local API; wall time, as a cycle is mostly waiting):",
             "",
             monitor_cycle.table(),
+            "",
+            f"Standby page (one uvicorn worker, {standby_page.LICENSES * standby_page.PER_LICENSE} instances "
+            "in the cluster, wall time per request):",
+            "",
+            standby_page.table(),
         ]
     )
 

@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> None:
         from services.monitor.main import monitor_main
 
         sys.exit(monitor_main(argv[1:]))
+    from services.standby_page.serve import build_parser as build_standby_parser
+
+    build_standby_parser(commands.add_parser("standby-page", help="serve the standby page players see"))
     if argv and argv[0] == "releases":
         from foundry_platform.releases_cli import releases_main
 
@@ -35,4 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "simulate":
         sys.exit(simulate(args))
+    if args.command == "standby-page":
+        from foundry_platform.standby_cli import standby_page
+
+        sys.exit(standby_page(args))
     parser.print_help()

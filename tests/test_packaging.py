@@ -25,6 +25,9 @@ PACKAGES = sorted(p.rstrip("*") for p in PYPROJECT["tool"]["setuptools"]["packag
 CONSTRAINTS = REPO / "constraints.txt"
 BUILD_INPUTS = ["pyproject.toml", "constraints.txt", PYPROJECT["project"]["readme"], *PACKAGES]
 PACKAGE_DATA = ["foundry_lib/data/releases.yaml", *(f"foundry_lib/data/{s.value}" for s in Script)]
+PACKAGE_DATA += [
+    f"services/standby_page/{f}" for f in ("templates/page.html", "static/page.js", "static/page.css")
+]
 _TIMEOUT = 300
 
 
