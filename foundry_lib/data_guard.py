@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from foundry_lib.errors import UserError
-from foundry_lib.running import Peer, overlaps
+from foundry_lib.pools import same_pool
+from foundry_lib.running import Peer
 from foundry_lib.volumes import VolumeKind
 
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.\d+)?")
@@ -42,7 +43,7 @@ def pool_owner(kind: VolumeKind, location: str, peers: Sequence[Peer], me: str) 
     for peer in peers:
         seen = _volume(peer.status, kind)
         owns = seen.get("mode") == "shared" and not seen.get("source")
-        if peer.name != me and owns and overlaps(str(seen.get("location") or ""), location):
+        if peer.name != me and owns and same_pool(str(seen.get("location") or ""), location):
             return peer
     return None
 
@@ -94,7 +95,7 @@ def check_copy_source_version(
         key = version_key(theirs)
         if peer.name == me or key is None or mine is None or key <= mine:
             continue
-        if any(overlaps(loc, source_location) for loc in peer.locations):
+        if any(same_pool(loc, source_location) for loc in peer.locations):
             raise UserError(
                 f"spec.volumes.{kind}.source: the source's data was opened by Foundry {theirs} "
                 f"({peer.name!r}), newer than this instance's {resolved}; an older core cannot open "

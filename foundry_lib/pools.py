@@ -56,7 +56,8 @@ def same_pool(a: str | None, b: str | None) -> bool:
     """Two pool locations are one pool when equal or nested (a folder and its parent share data)."""
     if not a or not b:
         return False
-    return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
+    a, b = a.rstrip("/"), b.rstrip("/")
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
 def pool_key(

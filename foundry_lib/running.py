@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from foundry_lib.models.instance import FoundryInstanceSpec, VolumeMode
+from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
+from foundry_lib.pools import same_pool
+from foundry_lib.volumes import Mode
 
 REPLICAS = "replicas"
 WAIT_REASONS = ("PoolPeerRunning", "SourceRunning")
@@ -38,7 +40,7 @@ def stops_on_standby(license_spec: FoundryLicenseSpec, instance_spec: FoundryIns
     instance is a member (owner or dependent) of a worlds or plugins pool, where one server runs at a
     time. The license pipeline wakes exactly these instances when their active state flips."""
     volumes = instance_spec.volumes
-    in_pool = VolumeMode.SHARED in (volumes.worlds.mode, volumes.plugins.mode)
+    in_pool = Mode.SHARED in (volumes.worlds.mode, volumes.plugins.mode)
     return license_spec.standby.scale_to_zero or in_pool
 
 
@@ -77,12 +79,6 @@ class Peer:
         )
 
 
-def overlaps(a: str, b: str) -> bool:
-    """Whether two locations are the same folder or one holds the other."""
-    a, b = a.rstrip("/"), b.rstrip("/")
-    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
-
-
 def running_on(locations: Iterable[str], peers: Sequence[Peer], me: str) -> list[str]:
     """Peers other than `me` whose server runs on any of `locations` (sorted names)."""
     wanted = tuple(locations)
@@ -91,7 +87,7 @@ def running_on(locations: Iterable[str], peers: Sequence[Peer], me: str) -> list
         for p in peers
         if p.name != me
         and p.runs
-        and any(overlaps(mine, theirs) for mine in wanted for theirs in p.locations)
+        and any(same_pool(mine, theirs) for mine in wanted for theirs in p.locations)
     )
 
 

@@ -79,7 +79,17 @@ def test_a_shared_root_lies_in_its_namespaces_folder(root: str, ok: bool) -> Non
 
 @pytest.mark.parametrize(
     ("a", "b", "same"),
-    [("/x/a", "/x/a", True), ("/x/a", "/x/a/b", True), ("/x/a", "/x/ab", False), ("/x/a", None, False)],
+    [
+        ("/x/a", "/x/a", True),
+        ("/x/a", "/x/a/b", True),
+        ("/x/a", "/x/ab", False),
+        ("/x/a", None, False),
+        ("pvc://ns/foundry-alpha-worlds/data", "pvc://ns/foundry-alpha-worlds/data/", True),
+        ("nfs://nas/srv/shared/ns/pool", "nfs://nas/srv/shared/ns/pool/worlds", True),
+        ("nfs://nas/srv/shared/ns/pool", "nfs://nas/srv/shared/ns/pool-2", False),
+        ("pvc://ns/foundry-alpha-worlds/data", "pvc://ns/foundry-beta-worlds/data", False),
+        ("", "pvc://ns/foundry-alpha-worlds/data", False),
+    ],
 )
 def test_a_folder_and_its_parent_are_one_pool(a: str, b: str | None, same: bool) -> None:
     assert same_pool(a, b) is same and same_pool(b, a) is same

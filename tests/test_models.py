@@ -12,8 +12,8 @@ from foundry_lib.models import FoundryInstanceSpec as INST
 from foundry_lib.models import FoundryLicenseSpec as LIC
 from foundry_lib.models import parse_request
 from foundry_lib.models.common import AutoUpdate, StorageBackend
-from foundry_lib.models.instance import VolumeMode
 from foundry_lib.models.license import Approval, WhenPlayersConnected
+from foundry_lib.volumes import Mode
 
 MINIMAL = {
     LIC: {"licenseSecretRef": {"name": "lic-secret", "key": "license"}, "baseDomain": "dungeons.example.com"},
@@ -91,7 +91,7 @@ def test_parsed_values_are_typed():
     assert lic.switchover.when_players_connected is WhenPlayersConnected.BLOCK
     assert lic.activation.approval is Approval.AUTO_WHEN_IDLE and lic.defaults.auto_update is AutoUpdate.BUILD
     assert lic.defaults.storage is not None and lic.defaults.storage.backend is StorageBackend.NFS
-    assert _parse(INST, FULL_INSTANCE).spec.volumes.worlds.mode is VolumeMode.COPIED
+    assert _parse(INST, FULL_INSTANCE).spec.volumes.worlds.mode is Mode.COPIED
 
 
 def test_defaults_follow_the_design():

@@ -12,7 +12,7 @@ from foundry_lib.data_guard import check_copy_source_version, check_pool_version
 from foundry_lib.errors import UserError
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
-from foundry_lib.running import Peer, overlaps, running_on, runs, started_since, stops_on_standby
+from foundry_lib.running import Peer, running_on, runs, started_since, stops_on_standby
 from foundry_lib.volumes import VolumeKind
 
 POOL = "pvc://ns/foundry-alpha-worlds/data"
@@ -66,20 +66,6 @@ def test_stops_on_standby_covers_scale_to_zero_and_every_pool_member(
     lic = _license(standby={"scaleToZero": scale_to_zero})
     inst = _instance("new" if worlds == "copied-like-new" else worlds, plugins)
     assert stops_on_standby(lic, inst) is expected
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "expected"),
-    [
-        (POOL, POOL, True),
-        (POOL, POOL + "/", True),
-        ("nfs://nas/srv/shared/ns/pool", "nfs://nas/srv/shared/ns/pool/worlds", True),
-        ("nfs://nas/srv/shared/ns/pool", "nfs://nas/srv/shared/ns/pool-2", False),
-        (POOL, "pvc://ns/foundry-beta-worlds/data", False),
-    ],
-)
-def test_locations_overlap_when_one_holds_the_other(a: str, b: str, expected: bool) -> None:
-    assert overlaps(a, b) is expected and overlaps(b, a) is expected
 
 
 def _peer(name: str, replicas: int | None, location: str = POOL, **status: Any) -> Peer:

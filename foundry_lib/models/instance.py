@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
@@ -20,16 +19,11 @@ from foundry_lib.models.common import (
     VersionSelector,
 )
 from foundry_lib.pool_paths import validate_pool_path
+from foundry_lib.volumes import Mode
 
 PoolPath = Annotated[str, Field(min_length=1, max_length=253)]
 # A world's id: the name of its folder under Data/worlds (Foundry slugifies titles into these).
 WorldId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")]
-
-
-class VolumeMode(StrEnum):
-    NEW = "new"
-    COPIED = "copied"
-    SHARED = "shared"
 
 
 class VolumeSource(SpecModel):
@@ -56,14 +50,14 @@ class VolumeSource(SpecModel):
 
 
 class Volume(SpecModel):
-    mode: VolumeMode = VolumeMode.NEW
+    mode: Mode = Mode.NEW
     source: VolumeSource | None = None
 
     @model_validator(mode="after")
     def _source_fits_mode(self) -> Volume:
-        if self.mode is VolumeMode.NEW and self.source is not None:
+        if self.mode is Mode.NEW and self.source is not None:
             raise ValueError("mode new takes no source (use copied or shared)")
-        if self.mode is VolumeMode.COPIED and self.source is None:
+        if self.mode is Mode.COPIED and self.source is None:
             raise ValueError("mode copied needs a source: {instance: <name>} or {path: <pool>}")
         return self
 
