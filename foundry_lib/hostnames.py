@@ -11,6 +11,9 @@ import re
 from collections.abc import Sequence
 
 from foundry_lib.errors import UserError
+from foundry_lib.models.instance import FoundryInstanceSpec
+from foundry_lib.models.license import FoundryLicenseSpec
+from foundry_lib.models.request import Request
 
 MAX_NAME = 253
 MAX_LABEL = 63
@@ -69,3 +72,15 @@ def check_hostname(name: str, allowed: Sequence[str], field: str) -> str:
             field=field,
         )
     return name
+
+
+def hostname_of(instance: Request[FoundryInstanceSpec], license_spec: FoundryLicenseSpec) -> str:
+    """The instance's own spec.hostname, else `<instance name>.<license baseDomain>`."""
+    return instance.spec.hostname or f"{instance.name}.{license_spec.base_domain}"
+
+
+def url_of(hostname: str, proxy_ssl: bool, proxy_port: int) -> str:
+    """The URL players open: the port is shown only when it is not the scheme's default."""
+    scheme = "https" if proxy_ssl else "http"
+    default_port = 443 if proxy_ssl else 80
+    return f"{scheme}://{hostname}" + ("" if proxy_port == default_port else f":{proxy_port}")

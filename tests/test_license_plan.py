@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from foundry_lib.kube import FOUNDRY_INSTANCE
-from foundry_lib.license_plan import INSTANCE_INPUTS, LicenseFacts, instance_inputs, plan_license
+from foundry_lib.license_plan import LicenseFacts, plan_license
+from foundry_lib.license_wakes import INSTANCE_INPUTS, instance_inputs
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import parse_request
