@@ -50,9 +50,7 @@ def volume_spec(inst: Instance, kind: VolumeKind) -> Volume:
 def request_of(inst: Instance, kind: VolumeKind) -> VolumeRequest:
     vol = volume_spec(inst, kind)
     source = vol.source
-    return VolumeRequest(
-        Mode(vol.mode.value), source.instance if source else None, source.path if source else None
-    )
+    return VolumeRequest(vol.mode, source.instance if source else None, source.path if source else None)
 
 
 def _observed(inst: Instance, kind: VolumeKind) -> dict[str, Any] | None:
