@@ -4,18 +4,16 @@ version change, and what status records about both (DESIGN §2)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from foundry_lib.conditions import condition
 from foundry_lib.data_guard import pool_owner_version
 from foundry_lib.effective import EffectiveSpec
 from foundry_lib.instance_facts import InstanceFacts
-from foundry_lib.instance_volumes import snapshot_steps
+from foundry_lib.instance_volumes import snapshot_steps, started_after
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
-from foundry_lib.running import started_since
 from foundry_lib.versions import ALLOW_DOWNGRADE_ANNOTATION, VersionDecision, decide_version
 from foundry_lib.volume_plan import Step, StorageContext, VolumePlan, stamp
 from foundry_lib.volumes import VolumeKind
@@ -72,7 +70,7 @@ def snapshot(
     steps, where = snapshot_steps(plans, previous, version.resolved.version, at, keep)
     seen = (inst.status.get("foundry") or {}).get("version")
     on_new = seen is None or str(seen) == version.resolved.version  # the monitor saw the new core
-    done = not version.changed and on_new and _started_at(inst, at)
+    done = not version.changed and on_new and started_after(inst, at)
     record = {
         "from": previous,
         "to": version.resolved.version,
@@ -83,14 +81,6 @@ def snapshot(
         "step": "done" if done else "pending",
     }
     return ([] if done else steps), record
-
-
-def _started_at(inst: Request[FoundryInstanceSpec], at: str) -> bool:
-    try:
-        moment = datetime.strptime(at, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return False
-    return started_since(inst.status, moment)
 
 
 def update_condition(version: VersionDecision, facts: InstanceFacts) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from foundry_lib.models.instance import FoundryInstanceSpec, Volume
 from foundry_lib.models.request import Request
 from foundry_lib.pools import pool_key, same_pool
 from foundry_lib.running import started_since
-from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan, plan_volume
+from foundry_lib.volume_plan import STAMP_FORMAT, Place, Root, Step, StorageContext, VolumePlan, plan_volume
 from foundry_lib.volumes import (
     Mode,
     ObservedVolume,
@@ -162,18 +162,19 @@ def plan_volumes(hood: Neighbourhood, now: datetime, csi_clone: bool) -> list[Vo
                 dependents=dependents_of(hood, kind),
                 now=now,
                 csi_clone=csi_clone,
-                steps_done=_started_after(hood.me, seen),
+                steps_done=started_after(hood.me, (seen or {}).get("stamp")),
             )
         )
     return plans
 
 
-def _started_after(inst: Instance, seen: dict[str, Any] | None) -> bool:
-    recorded = (seen or {}).get("stamp")
-    if not recorded:
+def started_after(inst: Instance, at: object) -> bool:
+    """Whether Foundry started after the transition stamped `at` (`volume_plan.stamp`), so every
+    one-shot step rendered for it has run; an unknown or unreadable stamp never counts as done."""
+    if not at:
         return False
     try:
-        moment = datetime.strptime(str(recorded), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        moment = datetime.strptime(str(at), STAMP_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return False
     return started_since(inst.status, moment)

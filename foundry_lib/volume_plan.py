@@ -112,8 +112,11 @@ class VolumePlan:
     )
 
 
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"  # a transition's stamp: names its steps, archives and snapshots
+
+
 def stamp(now: datetime) -> str:
-    return now.strftime("%Y%m%dT%H%M%SZ")
+    return now.strftime(STAMP_FORMAT)
 
 
 def _since_stamp(observed: Mapping[str, Any] | None, now: datetime) -> str:

@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from foundry_lib.instance_volumes import Neighbourhood, dependents_of, detached_sources, snapshot_steps
+from foundry_lib.instance_volumes import (
+    Neighbourhood,
+    dependents_of,
+    detached_sources,
+    snapshot_steps,
+    started_after,
+)
 from foundry_lib.models.common import StorageBackend
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.request import Request, parse_request
@@ -133,3 +139,24 @@ def test_snapshot_steps_are_the_same_on_every_rerun() -> None:
     assert snapshot_steps(plans, "12.331", "13.345", "20260501T120000Z", 3) == snapshot_steps(
         plans, "12.331", "13.345", "20260501T120000Z", 3
     )
+
+
+@pytest.mark.parametrize(
+    ("at", "started_at", "expected", "reason"),
+    [
+        (
+            "20260501T120000Z",
+            "2026-05-01T12:05:00Z",
+            True,
+            "Foundry started after the transition: its steps ran",
+        ),
+        ("20260501T120000Z", "2026-05-01T11:00:00Z", False, "the running server predates the transition"),
+        (None, "2026-05-01T12:05:00Z", False, "no transition recorded"),
+        ("None", "2026-05-01T12:05:00Z", False, "an unreadable stamp never counts as done"),
+    ],
+)
+def test_a_transitions_steps_are_done_once_foundry_started_after_it(
+    at: str | None, started_at: str, expected: bool, reason: str
+) -> None:
+    inst = _inst("me", {"mode": "new"}, {"foundry": {"reachable": True, "startedAt": started_at}})
+    assert started_after(inst, at) is expected, reason
