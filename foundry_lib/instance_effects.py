@@ -9,6 +9,7 @@ from foundry_lib.instance_facts import InstanceDecision, InstanceFacts
 from foundry_lib.instance_render import ADMIN_KEY, admin_key_ref
 from foundry_lib.instance_volumes import Neighbourhood, dependents_of, detached_sources
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
+from foundry_lib.manifests.labels import INSTANCE_LABEL, PART_OF
 from foundry_lib.outcome import Effect, EnsureSecret, RequestReconcile
 from foundry_lib.running import runs
 from foundry_lib.versions import VersionDecision
@@ -20,7 +21,7 @@ def instance_effects(facts: InstanceFacts, d: InstanceDecision) -> tuple[list[Ef
     inst, license_name = facts.instance, d.license.name
     effects: list[Effect] = []
     if inst.spec.admin_key_secret_ref is None:
-        labels = {"app.kubernetes.io/instance": inst.name, "app.kubernetes.io/part-of": "foundry-platform"}
+        labels = {INSTANCE_LABEL: inst.name, "app.kubernetes.io/part-of": PART_OF}
         effects.append(EnsureSecret(inst.namespace, admin_key_ref(inst).name, ADMIN_KEY, labels))
     routed_by = inst.status.get("license")
     if inst.status.get("hostname") != d.hostname or routed_by != license_name:
