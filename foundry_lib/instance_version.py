@@ -26,25 +26,20 @@ def choose_version(
     pools: Mapping[VolumeKind, str],
     owner_of: Mapping[VolumeKind, bool],
 ) -> VersionDecision:
-    """A dependent of a worlds pool without its own selector follows the pool owner's version."""
+    """The version to run; a dependent of a worlds pool without its own selector follows the pool
+    owner's version (an older core cannot open what a newer one migrated)."""
+    inst = facts.instance
     follow = None
-    if facts.instance.spec.foundry_version is None and not owner_of.get(VolumeKind.WORLDS, True):
-        follow = pool_owner_version(pools[VolumeKind.WORLDS], facts.peers, facts.instance.name)
-    return _version(facts, eff, license_spec, follow)
-
-
-def _version(
-    facts: InstanceFacts, eff: EffectiveSpec, license_spec: FoundryLicenseSpec, follow: str | None
-) -> VersionDecision:
-    """`follow`: the worlds-pool owner's version, which a dependent without its own selector runs."""
-    observed = (facts.instance.status.get("foundryVersion") or {}).get("resolved")
+    if inst.spec.foundry_version is None and not owner_of.get(VolumeKind.WORLDS, True):
+        follow = pool_owner_version(pools[VolumeKind.WORLDS], facts.peers, inst.name)
+    observed = (inst.status.get("foundryVersion") or {}).get("resolved")
     return decide_version(
         follow or eff.foundry_version.value,
         facts.catalog,
         observed=str(observed) if observed else None,
         auto_update=eff.auto_update.value,
         allowed=license_spec.restrictions.allowed_versions or (),
-        allow_downgrade=facts.instance.annotations.get(ALLOW_DOWNGRADE_ANNOTATION),
+        allow_downgrade=inst.annotations.get(ALLOW_DOWNGRADE_ANNOTATION),
         image_repository=facts.settings.image_repository,
     )
 
