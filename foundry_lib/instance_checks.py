@@ -26,6 +26,7 @@ WAIT_FOR_STOP = timedelta(seconds=30)
 
 
 def require_license(facts: InstanceFacts) -> Request[FoundryLicenseSpec]:
+    """The license named by spec.licenseRef; refused when it does not exist."""
     ref = facts.instance.spec.license_ref.name
     if facts.license is None:
         raise UserError(

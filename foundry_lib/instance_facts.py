@@ -27,6 +27,8 @@ from foundry_lib.volumes import Script, VolumeKind
 
 @dataclass(frozen=True)
 class InstanceFacts:
+    """What the instance pipeline gathered: the request, its license and siblings, the platform."""
+
     instance: Request[FoundryInstanceSpec]
     license: Request[FoundryLicenseSpec] | None
     siblings: Sequence[Request[FoundryInstanceSpec]]

@@ -16,6 +16,8 @@ from foundry_lib.settings import PlatformSettings
 
 @dataclass(frozen=True)
 class LicenseFacts:
+    """What the license pipeline gathered: the license, its instances and the platform-wide routes."""
+
     license: Request[FoundryLicenseSpec]
     instances: Sequence[Request[FoundryInstanceSpec]]
     settings: PlatformSettings
