@@ -8,8 +8,8 @@ does it: status merge patches with only the monitor's keys (never `conditions`),
 manual-reconciliation label on licenses whose switchover waits for an idle instance. An object
 deleted mid-cycle answers 404 to its patch and is skipped: a merge patch never creates.
 
-The retention timer rides on the cycles: the first cycle and every `SWEEP_EVERY`th after it list the
-FoundryActivationRequests and delete those finished longer than the retention period ago
+The retention timer rides on the cycles: the first listed cycle and every `SWEEP_EVERY`th after it
+list the FoundryActivationRequests and delete those finished longer than the retention period ago
 (`foundry_lib.activation.expired_requests`). Retention counts in days, so a sweep every few minutes
 is on time, and the requests are not listed every 30 seconds for nothing. Each delete goes through
 Kratix's finalizer and the request's delete workflow like any `kubectl delete`; a request already
@@ -49,7 +49,7 @@ from services.monitor.metrics import Metrics
 
 log = logging.getLogger("foundry.monitor")
 
-SWEEP_EVERY = 10  # cycles between two retention sweeps (the first cycle sweeps)
+SWEEP_EVERY = 10  # complete cycles from one retention sweep to the next (the first cycle sweeps)
 DEFAULT_RETENTION = timedelta(days=7)  # FOUNDRY_ACTIVATION_RETENTION's default
 
 
@@ -110,7 +110,7 @@ class Monitor:
         self._memory = Memory()
         self._namespaces = namespaces  # empty: every namespace (a cluster-wide list)
         self._retention = retention
-        self._cycles = 0
+        self._sweep_in = 0  # complete cycles until the next retention sweep
         self.started = time.monotonic()
         self.last_success: float | None = None  # time.monotonic() of the last complete cycle
 
@@ -119,8 +119,6 @@ class Monitor:
 
     def cycle(self) -> CycleReport:
         started = time.monotonic()
-        sweep, self._cycles = self._cycles % SWEEP_EVERY == 0, self._cycles + 1
-        deleted = self._sweep() if sweep else 0
         try:
             instances = self._list(FOUNDRY_INSTANCE)
             licenses = self._list(FOUNDRY_LICENSE)
@@ -134,6 +132,11 @@ class Monitor:
         failed = self._nudge(decided.nudges)
         nudges = len(decided.nudges) - len(failed)
         self._record(decided, polls, failed)
+        deleted = 0
+        if self._sweep_in == 0:
+            deleted = self._sweep()
+            self._sweep_in = SWEEP_EVERY
+        self._sweep_in -= 1
         seconds = time.monotonic() - started
         self.metrics.cycle_seconds.observe(seconds)
         self.last_success = time.monotonic()
