@@ -105,6 +105,14 @@ def _put(
     }
 
 
+def _stored(emulator: kmock.KubernetesEmulator, kind: Kind, namespace: str, name: str) -> Any:
+    """The object as the emulator holds it, or None (`key in emulator.objects` is always False)."""
+    try:
+        return dict(emulator.objects[_key(kind), namespace, name].raw)
+    except (KeyError, ValueError):  # never there, or deleted (kmock keeps it soft-deleted)
+        return None
+
+
 def _status(emulator: kmock.KubernetesEmulator, kind: Kind, namespace: str, name: str) -> dict[str, Any]:
     return dict(emulator.objects[_key(kind), namespace, name]["status"])
 
@@ -242,7 +250,8 @@ async def test_an_instance_deleted_mid_cycle_is_skipped_and_never_recreated(
     monitor.close()
     foundry.close()
     assert (report.ok, report.writes, report.skipped_gone) == (True, 1, 1)
-    assert (_key(FOUNDRY_INSTANCE), "tabletop", "beta") not in emulator.objects
+    assert _stored(emulator, FOUNDRY_INSTANCE, "tabletop", "beta") is None  # not recreated by a patch
+    assert _stored(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha") is not None
     assert _status(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha")["connectedPlayers"] == 2
 
 
@@ -543,11 +552,9 @@ def _left(emulator: kmock.KubernetesEmulator) -> dict[str, bool]:
     """Requests still stored, by name: True when marked for deletion (a finalizer holds them)."""
     found = {}
     for namespace, name, *_ in REQUESTS:
-        try:
-            raw = emulator.objects[_key(FOUNDRY_ACTIVATION_REQUEST), namespace, name].raw
-        except (KeyError, ValueError):  # never there, or deleted (kmock keeps it soft-deleted)
-            continue
-        found[name] = bool(raw.get("metadata", {}).get("deletionTimestamp"))
+        raw = _stored(emulator, FOUNDRY_ACTIVATION_REQUEST, namespace, name)
+        if raw is not None:
+            found[name] = bool(raw.get("metadata", {}).get("deletionTimestamp"))
     return found
 
 
