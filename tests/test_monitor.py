@@ -436,6 +436,7 @@ async def test_the_process_runs_cycles_serves_metrics_and_stops_cleanly_on_sigte
 ) -> None:
     _put(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha", {"replicas": 1})
     fake.set("tabletop", "alpha", slow(0.05, world(2)))
+    _requests(emulator)  # finished days ago but completed-6d23h: within the default 7d, not 1h
     kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", str(emulator.url), token="t0ken")
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -443,6 +444,7 @@ async def test_the_process_runs_cycles_serves_metrics_and_stops_cleanly_on_sigte
         "HOME": str(tmp_path),
         "KUBECONFIG": str(kubeconfig),
         "FOUNDRY_MONITOR_INTERVAL": "1s",
+        "FOUNDRY_ACTIVATION_RETENTION": "1h",
     }
     command = "from foundry_platform.cli import main; main()"
     args = ["monitor", "--endpoint-template", fake.url + "/{namespace}/{name}", "--host", "127.0.0.1"]
@@ -469,6 +471,8 @@ async def test_the_process_runs_cycles_serves_metrics_and_stops_cleanly_on_sigte
     assert health == b"ok\n"
     assert b'foundry_connected_players{instance="alpha",namespace="tabletop"} 2.0' in metrics
     assert b"foundry_monitor_cycle_seconds_count" in metrics
+    assert b"foundry_activation_requests_deleted_total 5.0" in metrics  # every finished one
+    assert _left(emulator) == {"pending-30d": False, "approved-30d": False}
     process.send_signal(signal.SIGTERM)
     rest = (await asyncio.wait_for(process.stderr.read(), timeout=20)).decode()
     code = await process.wait()
@@ -504,6 +508,14 @@ def test_bad_arguments_are_refused_naming_the_problem(
 ) -> None:
     assert monitor_main(["--once", *args]) == 2
     assert problem in capsys.readouterr().err
+
+
+def test_a_bad_retention_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FOUNDRY_ACTIVATION_RETENTION", "a week")
+    assert monitor_main(["--once", "--interval", "30s"]) == 2
+    assert "FOUNDRY_ACTIVATION_RETENTION: String should match pattern" in capsys.readouterr().err
 
 
 def test_a_bad_interval_setting_names_the_variable(
