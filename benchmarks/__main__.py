@@ -30,6 +30,8 @@ def _measured() -> str:
             "",
             pipeline_process.table(),
             "",
+            pipeline_process.catalog_table(),
+            "",
             f"Monitor, one cycle over {monitor_cycle.INSTANCES} instances answering in "
             f"{monitor_cycle.DELAY * 1000:.0f} ms (`foundry-platform monitor --once` as a process against a "
             "local API; wall time, as a cycle is mostly waiting):",

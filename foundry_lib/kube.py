@@ -62,9 +62,10 @@ def deleting(obj: Mapping[str, Any]) -> bool:
 class KubeAPI(Protocol):
     """The Kubernetes API calls the pipelines make, and nothing more.
 
-    Errors: `NotFoundError` where the object must exist, `AlreadyExistsError` on create,
-    `ConflictError` (a TransientError) when a write lost a race, `ForbiddenError` when RBAC refuses
-    the call, `TransientError` for anything else the API or network did wrong.
+    Errors: `NotFoundError` where the object must exist (not `delete`: gone is what it wants),
+    `AlreadyExistsError` on create, `ConflictError` (a TransientError) when a write lost a race,
+    `ForbiddenError` when RBAC refuses the call, `TransientError` for anything else the API or
+    network did wrong.
     """
 
     def get(self, kind: Kind, namespace: str, name: str) -> KubeObject | None:
@@ -84,3 +85,8 @@ class KubeAPI(Protocol):
 
     def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
         """JSON merge-patch `{"status": status}` onto the status subresource."""
+
+    def delete(self, kind: Kind, namespace: str, name: str) -> bool:
+        """Ask the API to delete the object: True when it accepted, False when it was already gone.
+        An object with finalizers (Kratix's) only gets its deletionTimestamp; its delete workflow
+        runs and the finalizers' owner removes it afterwards."""

@@ -89,6 +89,10 @@ class PlatformSettings(BaseModel):
     def monitor_interval_delta(self) -> timedelta:
         return parse_duration(self.monitor_interval)
 
+    @property
+    def activation_retention_delta(self) -> timedelta:
+        return parse_duration(self.activation_retention, days=True)
+
     # Comma-separated lists (one env value each); read them through the properties below.
     shared_nfs_roots: str = "/srv/foundry/shared"
     allowed_base_domains: str = ""

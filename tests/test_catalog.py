@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import importlib.resources
+from typing import Any
 
 import pytest
+import yaml
 
-from foundry_lib.catalog import Catalog, Channel, Release, parse_catalog, refresh_catalog
+from foundry_lib.adapters.catalog_files import load_packaged_catalog
+from foundry_lib.catalog import (
+    LOADER,
+    PURE_LOADER,
+    Catalog,
+    Channel,
+    Release,
+    parse_catalog,
+    refresh_catalog,
+)
 from foundry_lib.errors import UserError
 
 INTERLEAVED = Catalog(
@@ -130,9 +142,10 @@ OK = '- {version: "13.341", channel: stable}\n'
         pytest.param(OK + OK, "entry [1].version '13.341' repeats entry [0]", id="duplicate"),
     ],
 )
-def test_parse_rejects_naming_entry_and_field(text: str, expected: str) -> None:
+@pytest.mark.parametrize("loader", [LOADER, PURE_LOADER], ids=["libyaml", "pure-python"])
+def test_parse_rejects_naming_entry_and_field(text: str, expected: str, loader: type[Any]) -> None:
     with pytest.raises(UserError) as caught:
-        parse_catalog(text, source="overlay.yaml")
+        parse_catalog(text, source="overlay.yaml", loader=loader)
     assert caught.value.message.startswith("overlay.yaml: ")
     assert expected in caught.value.message
     assert caught.value.reason == "InvalidCatalog"
@@ -197,3 +210,16 @@ def test_refresh_catalog(tags: list[str], expected: list[tuple[str, str, int]], 
 def test_refresh_records_new_builds_under_the_chosen_channel() -> None:
     refreshed, _ = refresh_catalog(KNOWN, ["14.362.0"], new_channel=Channel.TESTING)
     assert refreshed.find(14, 362) == Release(14, 362, Channel.TESTING)
+
+
+def test_the_packaged_catalog_reads_the_same_with_libyaml_and_pure_python() -> None:
+    """Every instance run loads the packaged catalog: with libyaml's parser (PyYAML's wheels bundle
+    it), which must read exactly what the pure-Python parser reads, dates kept as strings."""
+    assert yaml.__with_libyaml__ and issubclass(LOADER, yaml.CSafeLoader)
+    text = importlib.resources.files("foundry_lib").joinpath("data", "releases.yaml").read_text("utf-8")
+    fast = yaml.load(text, Loader=LOADER)
+    pure = yaml.load(text, Loader=PURE_LOADER)
+    assert fast == pure and len(fast) > 50
+    assert all(isinstance(entry.get("date"), str | None) for entry in fast)
+    catalog = parse_catalog(text, loader=PURE_LOADER)
+    assert load_packaged_catalog() == catalog == parse_catalog(text, loader=LOADER)

@@ -21,7 +21,7 @@ from kubernetes import client
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.errors import AlreadyExistsError, NotFoundError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, SECRET, Kind, KubeAPI
-from foundry_platform.simulator.memory_kube import MemoryKube
+from foundry_platform.simulator.memory_kube import MemoryKube, Write
 from foundry_platform.simulator.state import ClusterState
 
 NS, OTHER_NS = "tabletop", "elsewhere"
@@ -124,6 +124,26 @@ async def test_patching_a_missing_object_raises_not_found_and_creates_nothing(
     with pytest.raises(NotFoundError):
         await call(getattr(kube, verb), kind, NS, "ghost", {"metadata": {"labels": {"a": "b"}}})
     assert await call(kube.get, kind, NS, "ghost") is None
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
+async def test_delete_removes_or_marks_under_finalizers_and_a_missing_object_is_already_gone(
+    kube: KubeAPI, kind: Kind
+) -> None:
+    await call(kube.create, kind, NS, _body(kind, "alpha"))
+    await call(kube.create, kind, OTHER_NS, _body(kind, "alpha", OTHER_NS))
+    held = _body(kind, "held")
+    held["metadata"]["finalizers"] = ["kratix.io/workflows-cleanup"]
+    await call(kube.create, kind, NS, held)
+    assert await call(kube.delete, kind, NS, "alpha") is True
+    assert await call(kube.get, kind, NS, "alpha") is None
+    assert await call(kube.get, kind, OTHER_NS, "alpha") is not None  # only that namespace's
+    assert await call(kube.delete, kind, NS, "alpha") is False  # already gone: not an error
+    assert await call(kube.delete, kind, NS, "ghost") is False
+    assert await call(kube.delete, kind, NS, "held") is True
+    marked = await call(kube.get, kind, NS, "held")
+    assert marked is not None and marked["metadata"]["finalizers"] == ["kratix.io/workflows-cleanup"]
+    assert marked["metadata"].get("deletionTimestamp")
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.kind)
@@ -247,3 +267,10 @@ async def test_list_all_sees_every_namespace(kube: KubeAPI, kind: Kind) -> None:
         (NS, "a"),
     ]
     assert all((obj["apiVersion"], obj["kind"]) == (kind.api_version, kind.kind) for obj in found)
+
+
+def test_a_delete_is_journaled_as_the_client_sends_it(memory: MemoryKube) -> None:
+    memory.create(FOUNDRY_INSTANCE, NS, _body(FOUNDRY_INSTANCE, "alpha"))
+    assert memory.delete(FOUNDRY_INSTANCE, NS, "alpha") is True
+    path = f"/apis/foundry.platform/v1alpha1/namespaces/{NS}/foundryinstances/alpha"
+    assert memory.writes[-1] == Write("DELETE", path, {})

@@ -113,6 +113,25 @@ async def test_missing_object_is_none_on_get_and_not_found_on_patch(api: Kuberne
         await asyncio.to_thread(api.merge_patch, kind, NS, "ghost", {"spec": {}})
 
 
+async def test_delete_removes_or_marks_and_a_missing_object_is_already_gone(
+    api: KubernetesAPI, emulator: kmock.KubernetesEmulator
+) -> None:
+    key = "foundry.platform/v1alpha1/foundryinstances"
+    emulator.objects[key, NS, "plain"] = _body(FOUNDRY_INSTANCE, "plain", {})
+    kept = _body(FOUNDRY_INSTANCE, "kept", {})
+    kept["metadata"]["finalizers"] = ["kratix.io/work-cleanup"]  # type: ignore[index]
+    emulator.objects[key, NS, "kept"] = kept
+    assert await asyncio.to_thread(api.delete, FOUNDRY_INSTANCE, NS, "plain") is True
+    assert await asyncio.to_thread(api.get, FOUNDRY_INSTANCE, NS, "plain") is None
+    assert await asyncio.to_thread(api.delete, FOUNDRY_INSTANCE, NS, "plain") is False  # 404: gone
+    assert await asyncio.to_thread(api.delete, FOUNDRY_INSTANCE, NS, "ghost") is False
+    # Finalizers keep the object, marked, until their owner (Kratix) removes them.
+    assert await asyncio.to_thread(api.delete, FOUNDRY_INSTANCE, NS, "kept") is True
+    marked = await asyncio.to_thread(api.get, FOUNDRY_INSTANCE, NS, "kept")
+    assert marked is not None and marked["metadata"].get("deletionTimestamp")
+    assert [r.method.upper() for r in emulator["delete"]] == ["DELETE"] * 4
+
+
 async def test_create_twice_raises_already_exists(api: KubernetesAPI) -> None:
     await asyncio.to_thread(api.create, SECRET, NS, _body(SECRET, "creds", {}))
     with pytest.raises(AlreadyExistsError, match=f"create Secret {NS}/creds"):
@@ -162,6 +181,10 @@ def _patch_secret(api: KubernetesAPI) -> object:
     return api.merge_patch(SECRET, NS, "creds", {"metadata": {"labels": {"a": "b"}}})
 
 
+def _delete_instance(api: KubernetesAPI) -> object:
+    return api.delete(FOUNDRY_INSTANCE, NS, "creds")
+
+
 @pytest.mark.parametrize(
     ("code", "call", "error", "says"),
     [
@@ -173,8 +196,23 @@ def _patch_secret(api: KubernetesAPI) -> object:
         (403, _patch_secret, ForbiddenError, f"may not patch secrets in namespace {NS}: grant it"),
         (401, _list_instances, ForbiddenError, "rejected the pipeline's credentials (HTTP 401)"),
         (422, _patch_secret, ApiRequestError, "refused: HTTP 422"),
+        (403, _delete_instance, ForbiddenError, f"may not delete foundryinstances in namespace {NS}"),
+        (503, _delete_instance, TransientError, f"delete FoundryInstance {NS}/creds failed: HTTP 503"),
+        (409, _delete_instance, ConflictError, f"delete FoundryInstance {NS}/creds: conflict"),
     ],
-    ids=["409-conflict", "429", "503", "403-list", "403-status", "403-patch", "401", "422-is-a-bug"],
+    ids=[
+        "409-conflict",
+        "429",
+        "503",
+        "403-list",
+        "403-status",
+        "403-patch",
+        "401",
+        "422-is-a-bug",
+        "403-delete",
+        "503-delete",
+        "409-delete",
+    ],
 )
 async def test_error_statuses_map_to_what_the_runtime_does_about_them(
     api: KubernetesAPI,
@@ -189,7 +227,7 @@ async def test_error_statuses_map_to_what_the_runtime_does_about_them(
         FOUNDRY_INSTANCE, "creds", {}
     )
     (
-        emulator["get" if call is _list_instances else "patch"]
+        emulator[{_list_instances: "get", _delete_instance: "delete"}.get(call, "patch")]
         << code
         << {"kind": "Status", "code": code, "message": f"no {SECRET_VALUE}"}
     )

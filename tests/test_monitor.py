@@ -18,15 +18,23 @@ from typing import Any
 
 import kmock
 import pytest
-from conftest import write_kubeconfig
+import yaml
+from conftest import REPO, write_kubeconfig
 from fake_foundry import FakeFoundry, html, no_world, serve, server_error, slow, world
+from kratix_driver import EmulatorKratix, serve_kinds
 from kubernetes import client
 
 from foundry_lib.adapters.foundry_api import FoundryClient
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.errors import TransientError
 from foundry_lib.foundry_status import FoundryObservation
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, FOUNDRY_LICENSE, Kind
+from foundry_lib.kube import (
+    FOUNDRY_ACTIVATION_REQUEST,
+    FOUNDRY_INSTANCE,
+    FOUNDRY_KINDS,
+    FOUNDRY_LICENSE,
+    Kind,
+)
 from foundry_lib.monitor import stamp
 from foundry_lib.outcome import MANUAL_RECONCILIATION
 from services.monitor.endpoint import EndpointTemplate
@@ -95,6 +103,14 @@ def _put(
         "spec": {"licenseRef": {"name": "guild"}} if kind == FOUNDRY_INSTANCE else {},
         "status": copy.deepcopy(status),
     }
+
+
+def _stored(emulator: kmock.KubernetesEmulator, kind: Kind, namespace: str, name: str) -> Any:
+    """The object as the emulator holds it, or None (`key in emulator.objects` is always False)."""
+    try:
+        return dict(emulator.objects[_key(kind), namespace, name].raw)
+    except (KeyError, ValueError):  # never there, or deleted (kmock keeps it soft-deleted)
+        return None
 
 
 def _status(emulator: kmock.KubernetesEmulator, kind: Kind, namespace: str, name: str) -> dict[str, Any]:
@@ -234,7 +250,8 @@ async def test_an_instance_deleted_mid_cycle_is_skipped_and_never_recreated(
     monitor.close()
     foundry.close()
     assert (report.ok, report.writes, report.skipped_gone) == (True, 1, 1)
-    assert (_key(FOUNDRY_INSTANCE), "tabletop", "beta") not in emulator.objects
+    assert _stored(emulator, FOUNDRY_INSTANCE, "tabletop", "beta") is None  # not recreated by a patch
+    assert _stored(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha") is not None
     assert _status(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha")["connectedPlayers"] == 2
 
 
@@ -419,6 +436,7 @@ async def test_the_process_runs_cycles_serves_metrics_and_stops_cleanly_on_sigte
 ) -> None:
     _put(emulator, FOUNDRY_INSTANCE, "tabletop", "alpha", {"replicas": 1})
     fake.set("tabletop", "alpha", slow(0.05, world(2)))
+    _requests(emulator)  # finished days ago but completed-6d23h: within the default 7d, not 1h
     kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", str(emulator.url), token="t0ken")
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -426,6 +444,7 @@ async def test_the_process_runs_cycles_serves_metrics_and_stops_cleanly_on_sigte
         "HOME": str(tmp_path),
         "KUBECONFIG": str(kubeconfig),
         "FOUNDRY_MONITOR_INTERVAL": "1s",
+        "FOUNDRY_ACTIVATION_RETENTION": "1h",
     }
     command = "from foundry_platform.cli import main; main()"
     args = ["monitor", "--endpoint-template", fake.url + "/{namespace}/{name}", "--host", "127.0.0.1"]
@@ -452,6 +471,8 @@ async def test_the_process_runs_cycles_serves_metrics_and_stops_cleanly_on_sigte
     assert health == b"ok\n"
     assert b'foundry_connected_players{instance="alpha",namespace="tabletop"} 2.0' in metrics
     assert b"foundry_monitor_cycle_seconds_count" in metrics
+    assert b"foundry_activation_requests_deleted_total 5.0" in metrics  # every finished one
+    assert _left(emulator) == {"pending-30d": False, "approved-30d": False}
     process.send_signal(signal.SIGTERM)
     rest = (await asyncio.wait_for(process.stderr.read(), timeout=20)).decode()
     code = await process.wait()
@@ -489,9 +510,197 @@ def test_bad_arguments_are_refused_naming_the_problem(
     assert problem in capsys.readouterr().err
 
 
+def test_a_bad_retention_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FOUNDRY_ACTIVATION_RETENTION", "a week")
+    assert monitor_main(["--once", "--interval", "30s"]) == 2
+    assert "FOUNDRY_ACTIVATION_RETENTION: String should match pattern" in capsys.readouterr().err
+
+
 def test_a_bad_interval_setting_names_the_variable(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("FOUNDRY_MONITOR_INTERVAL", "0s")
     assert monitor_main(["--once"]) == 2
     assert "FOUNDRY_MONITOR_INTERVAL: Value error, must be at least 1s" in capsys.readouterr().err
+
+
+# -- the retention timer: finished activation requests past FOUNDRY_ACTIVATION_RETENTION are deleted --
+
+WEEK = timedelta(days=7)
+FINALIZER = "kratix.io/workflows-cleanup"
+# (namespace, name, phase, finished this long before START or None): deleted?
+REQUESTS = [
+    ("tabletop", "completed-8d", "Completed", timedelta(days=8), True),
+    ("tabletop", "denied-7d", "Denied", WEEK, True),  # exactly the retention: due
+    ("tabletop", "expired-30d", "Expired", timedelta(days=30), True),
+    ("guild-hall", "failed-8d", "Failed", timedelta(days=8), True),  # every namespace is swept
+    ("tabletop", "completed-6d23h", "Completed", WEEK - timedelta(hours=1), False),
+    ("tabletop", "pending-30d", "Pending", None, False),  # open requests are never deleted
+    ("guild-hall", "approved-30d", "Approved", None, False),
+]
+
+
+def _requests(emulator: kmock.KubernetesEmulator, *, finalizers: bool = False) -> None:
+    for namespace, name, phase, finished, _ in REQUESTS:
+        status: dict[str, Any] = {"phase": phase, "message": "whatever the pipeline said"}
+        if finished is not None:
+            status["finishedAt"] = stamp(START - finished)
+        meta: dict[str, Any] = {"name": name, "namespace": namespace}
+        meta["creationTimestamp"] = stamp(START - timedelta(days=30))
+        if finalizers:
+            meta["finalizers"] = [FINALIZER]
+        emulator.objects[_key(FOUNDRY_ACTIVATION_REQUEST), namespace, name] = {
+            "apiVersion": FOUNDRY_ACTIVATION_REQUEST.api_version,
+            "kind": FOUNDRY_ACTIVATION_REQUEST.kind,
+            "metadata": meta,
+            "spec": {"instanceRef": {"name": "alpha"}},
+            "status": status,
+        }
+
+
+def _left(emulator: kmock.KubernetesEmulator) -> dict[str, bool]:
+    """Requests still stored, by name: True when marked for deletion (a finalizer holds them)."""
+    found = {}
+    for namespace, name, *_ in REQUESTS:
+        raw = _stored(emulator, FOUNDRY_ACTIVATION_REQUEST, namespace, name)
+        if raw is not None:
+            found[name] = bool(raw.get("metadata", {}).get("deletionTimestamp"))
+    return found
+
+
+def _sweeper(kube: Any, fake: FakeFoundry, foundry: FoundryClient, **options: Any) -> Monitor:
+    endpoint = EndpointTemplate.parse(fake.url + "/{namespace}/{name}")
+    return Monitor(kube, foundry, endpoint=endpoint, interval=INTERVAL, clock=Clock(), **options)
+
+
+@pytest.mark.parametrize("finalizers", [False, True], ids=["removed", "held-by-kratix-finalizer"])
+async def test_the_monitor_deletes_exactly_the_finished_requests_past_retention(
+    emulator: kmock.KubernetesEmulator,
+    fake: FakeFoundry,
+    kube: KubernetesAPI,
+    caplog: pytest.LogCaptureFixture,
+    finalizers: bool,
+) -> None:
+    _requests(emulator, finalizers=finalizers)
+    foundry = FoundryClient(timeout=2.0)
+    monitor = _sweeper(kube, fake, foundry, retention=WEEK)
+    with caplog.at_level("INFO", logger="foundry.monitor"):
+        report = await asyncio.to_thread(monitor.cycle)
+    text = monitor.metrics.exposition().decode()
+    monitor.close()
+    foundry.close()
+    doomed = sorted(name for _, name, *_, deleted in REQUESTS if deleted)
+    kept = sorted(name for _, name, *_, deleted in REQUESTS if not deleted)
+    assert (report.ok, report.deleted) == (True, len(doomed))
+    if finalizers:  # Kratix's finalizer keeps them, marked, until their delete workflow ran
+        assert _left(emulator) == {name: name in doomed for name in kept + doomed}
+    else:
+        assert _left(emulator) == dict.fromkeys(kept, False)
+    deletes = sorted(r.url.path.rsplit("/", 1)[1] for r in emulator["delete"])
+    assert deletes == doomed
+    lines = [r.getMessage() for r in caplog.records if "activation request" in r.getMessage()]
+    assert sorted(lines) == sorted(
+        f"activation request {ns}/{name}: deleted, it finished more than 168h ago"
+        for ns, name, *_, deleted in REQUESTS
+        if deleted
+    )
+    assert f"foundry_activation_requests_deleted_total {float(len(doomed))}" in text
+    assert [r for r in emulator["patch"] if "foundryactivationrequests" in r.url.path] == []
+
+
+class VanishingKube(KubernetesAPI):
+    """Someone else deletes a request between the monitor's list and its delete: the delete is a 404."""
+
+    def __init__(self, api_client: client.ApiClient, emulator: kmock.KubernetesEmulator, doomed: str) -> None:
+        super().__init__(api_client)
+        self.emulator, self.doomed = emulator, doomed
+
+    def list_all(self, kind: Kind) -> list[Any]:
+        found = super().list_all(kind)
+        if kind == FOUNDRY_ACTIVATION_REQUEST:
+            del self.emulator.objects[_key(kind), "tabletop", self.doomed]
+        return found
+
+
+async def test_a_request_already_gone_is_fine_and_the_others_are_still_deleted(
+    emulator: kmock.KubernetesEmulator, fake: FakeFoundry, caplog: pytest.LogCaptureFixture
+) -> None:
+    _requests(emulator)
+    configuration = client.Configuration(host=str(emulator.url).rstrip("/"))
+    kube = VanishingKube(client.ApiClient(configuration), emulator, "completed-8d")
+    foundry = FoundryClient(timeout=2.0)
+    monitor = _sweeper(kube, fake, foundry, retention=WEEK)
+    with caplog.at_level("INFO", logger="foundry.monitor"):
+        report = await asyncio.to_thread(monitor.cycle)
+    text = monitor.metrics.exposition().decode()
+    monitor.close()
+    foundry.close()
+    kube.close()
+    assert (report.ok, report.deleted) == (True, 3)
+    assert "activation request tabletop/completed-8d: already gone" in caplog.text
+    assert _left(emulator) == {"completed-6d23h": False, "pending-30d": False, "approved-30d": False}
+    assert "foundry_monitor_api_errors_total{" not in text  # a 404 is not an error
+    assert "foundry_activation_requests_deleted_total 3.0" in text
+
+
+async def test_the_sweep_runs_on_the_first_cycle_then_every_tenth_and_honours_namespaces(
+    emulator: kmock.KubernetesEmulator, fake: FakeFoundry, kube: KubernetesAPI
+) -> None:
+    _requests(emulator)
+    foundry = FoundryClient(timeout=2.0)
+    monitor = _sweeper(kube, fake, foundry, retention=timedelta(days=1), namespaces=("guild-hall",))
+    reports = [await asyncio.to_thread(monitor.cycle) for _ in range(12)]
+    monitor.close()
+    foundry.close()
+    lists = [r.url.path for r in emulator["get"] if r.url.path.endswith("/foundryactivationrequests")]
+    assert lists == ["/apis/foundry.platform/v1alpha1/namespaces/guild-hall/foundryactivationrequests"] * 2
+    assert [r.deleted for r in reports] == [1] + [0] * 11  # the 11th finds nothing left to delete
+    assert "failed-8d" not in _left(emulator) and "completed-8d" in _left(emulator)
+
+
+async def test_a_request_the_monitor_deletes_runs_its_delete_workflow_through_kratix(
+    kmock: kmock.KubernetesEmulator, fake: FakeFoundry, tmp_path: Path
+) -> None:
+    """End to end over the emulator: the owner denies a request; a week later the monitor's DELETE
+    only marks it (Kratix's finalizers), Kratix runs the request's delete pipeline, which succeeds,
+    and removes the finalizers: the request is gone."""
+    serve_kinds(kmock)
+    guild = REPO / "examples" / "dungeons-guild"
+    docs = [
+        d
+        for name in ("license.yaml", "instances.yaml", "activation-request.yaml")
+        for d in yaml.safe_load_all((guild / name).read_text())
+        if d
+    ]
+    settings = {"FOUNDRY_NFS_SERVER": "nas.example.internal"}
+    kratix = EmulatorKratix(tmp_path / "kratix", START, settings, kmock, in_process=True)
+    request = docs[-1]
+    denied = copy.deepcopy(request)
+    denied["spec"]["decision"] = {"approved": False, "by": "discord:123456789012345678"}
+
+    def play(moment: datetime, applied: list[dict[str, Any]]) -> None:
+        kratix.now = moment
+        for doc in applied:
+            kratix.apply(doc)
+        kratix.settle()
+
+    await asyncio.to_thread(play, START, docs)
+    await asyncio.to_thread(play, START + timedelta(minutes=1), [denied])
+    where = ("tabletop", "campaign-beta-tonight")
+    assert kratix.state.get(FOUNDRY_ACTIVATION_REQUEST, *where)["status"]["phase"] == "Denied"  # type: ignore[index]
+    later = Clock()
+    later.now = START + timedelta(days=7, minutes=2)
+    foundry = FoundryClient(timeout=2.0)
+    endpoint = EndpointTemplate.parse(fake.url + "/{namespace}/{name}")
+    monitor = Monitor(kratix.http, foundry, endpoint=endpoint, interval=INTERVAL, clock=later)
+    report = await asyncio.to_thread(monitor.cycle)
+    monitor.close()
+    foundry.close()
+    marked = kratix.state.get(FOUNDRY_ACTIVATION_REQUEST, *where)
+    assert report.deleted == 1 and marked is not None and marked["metadata"]["deletionTimestamp"]
+    await asyncio.to_thread(play, later.now, [])
+    assert kratix.state.get(FOUNDRY_ACTIVATION_REQUEST, *where) is None
+    runs = [f"{r.kind} {r.name} {r.action}: {r.result}" for r in kratix.runs if r.action == "delete"]
+    assert runs == ["FoundryActivationRequest campaign-beta-tonight delete: succeeded"]

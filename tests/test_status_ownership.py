@@ -77,6 +77,9 @@ class Recorder:
         self.patches.append((kind, name, dict(status)))
         return self.inner.merge_patch_status(kind, namespace, name, status)  # type: ignore[no-any-return]
 
+    def delete(self, kind: Kind, namespace: str, name: str) -> bool:
+        return self.inner.delete(kind, namespace, name)  # type: ignore[no-any-return]
+
 
 BETA = instance("beta")
 ENV = {"FOUNDRY_NFS_SERVER": "nas", "FOUNDRY_NFS_INSTANCE_ROOT": ROOT}

@@ -5,7 +5,8 @@ generated typed APIs pick the patch flavour themselves (CoreV1Api sends a dict a
 strategic-merge-patch, which custom resources reject). Errors become the project's error tree;
 messages name the verb, kind, object and HTTP status, never a request or response body:
 
-- 404 NotFoundError; 409 on create AlreadyExistsError, else ConflictError (retry);
+- 404 NotFoundError (`get` answers None, `delete` False: already gone);
+- 409 on create AlreadyExistsError, else ConflictError (retry);
 - 401/403 ForbiddenError naming the RBAC verb and resource (the platform's grant is missing);
 - 429, 5xx, timeouts and lost connections TransientError (retry);
 - any other status is a request this code should not have sent: ApiRequestError (a bug).
@@ -32,7 +33,7 @@ from foundry_lib.errors import (
 from foundry_lib.kube import Kind, KubeObject
 
 MERGE_PATCH = "application/merge-patch+json"
-_RBAC_VERBS = {"POST": "create", "PATCH": "patch"}
+_RBAC_VERBS = {"POST": "create", "PATCH": "patch", "DELETE": "delete"}
 
 
 class ApiRequestError(FoundryError):
@@ -101,6 +102,13 @@ class KubernetesAPI:
     def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject:
         verb, body = "merge-patch status", {"status": status}
         return self._call(verb, kind, namespace, name, "PATCH", body=body, subresource="status")
+
+    def delete(self, kind: Kind, namespace: str, name: str) -> bool:
+        try:
+            self._call("delete", kind, namespace, name, "DELETE")
+        except NotFoundError:
+            return False  # already gone (or its finalizers removed meanwhile): what delete wants
+        return True
 
     def _call(
         self,

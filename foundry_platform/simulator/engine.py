@@ -202,16 +202,9 @@ class Engine:
             settings = PlatformSettings.from_env(env)
         except UserError as err:
             raise SimulationError(err.message) from None
-        retention = parse_duration(settings.activation_retention, days=True)
-        requests = list(self.state.of_kind(FOUNDRY_ACTIVATION_REQUEST))
-        for namespace, name in expired_requests(requests, self.now, retention):
-            self.delete(
-                {
-                    "apiVersion": FOUNDRY_ACTIVATION_REQUEST.api_version,
-                    "kind": FOUNDRY_ACTIVATION_REQUEST.kind,
-                    "metadata": {"namespace": namespace, "name": name},
-                }
-            )
+        requests = self.kube.list_all(FOUNDRY_ACTIVATION_REQUEST)
+        for namespace, name in expired_requests(requests, self.now, settings.activation_retention_delta):
+            self.kube.delete(FOUNDRY_ACTIVATION_REQUEST, namespace, name)  # as the monitor does
 
     def _settle_now(self) -> None:
         limit = MAX_RUNS + RUNS_PER_RESOURCE * sum(

@@ -102,6 +102,22 @@ class MemoryKube:
         current = self._existing(kind, namespace, name)
         return copy.deepcopy(self.state.put(kind, merge_patch(current, {"status": status})))
 
+    def delete(self, kind: Kind, namespace: str, name: str) -> bool:
+        """As the API server does: an object with finalizers gets its deletionTimestamp (once) and
+        stays until they are removed; one without is removed at once. False when already gone."""
+        self.writes.append(Write("DELETE", api_path(kind, namespace, name), {}))
+        current = self.state.get(kind, namespace, name)
+        if current is None:
+            return False
+        if not current["metadata"].get("finalizers"):
+            self.state.remove(kind, namespace, name)
+            return True
+        if not current["metadata"].get("deletionTimestamp"):
+            current = copy.deepcopy(current)
+            current["metadata"]["deletionTimestamp"] = rfc3339(self.clock())
+            self.state.put(kind, current)
+        return True
+
     def _existing(self, kind: Kind, namespace: str, name: str) -> KubeObject:
         current = self.state.get(kind, namespace, name)
         if current is None:

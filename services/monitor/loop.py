@@ -7,6 +7,13 @@ polls every instance with bounded concurrency, asks `foundry_lib.monitor.assess`
 does it: status merge patches with only the monitor's keys (never `conditions`), the
 manual-reconciliation label on licenses whose switchover waits for an idle instance. An object
 deleted mid-cycle answers 404 to its patch and is skipped: a merge patch never creates.
+
+The retention timer rides on the cycles: the first listed cycle and every `SWEEP_EVERY`th after it
+list the FoundryActivationRequests and delete those finished longer than the retention period ago
+(`foundry_lib.activation.expired_requests`). Retention counts in days, so a sweep every few minutes
+is on time, and the requests are not listed every 30 seconds for nothing. Each delete goes through
+Kratix's finalizer and the request's delete workflow like any `kubectl delete`; a request already
+gone (404) is fine.
 """
 
 from __future__ import annotations
@@ -19,9 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from foundry_lib.activation import expired_requests
+from foundry_lib.durations import format_duration
 from foundry_lib.errors import FoundryError, NotFoundError
 from foundry_lib.foundry_status import FoundryObservation
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeObject
+from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeObject
 from foundry_lib.models.status import Writer, check_status_write
 from foundry_lib.monitor import (
     STOPPED,
@@ -40,6 +49,9 @@ from services.monitor.metrics import Metrics
 
 log = logging.getLogger("foundry.monitor")
 
+SWEEP_EVERY = 10  # complete cycles from one retention sweep to the next (the first cycle sweeps)
+DEFAULT_RETENTION = timedelta(days=7)  # FOUNDRY_ACTIVATION_RETENTION's default
+
 
 class MonitorKube(Protocol):
     """The Kubernetes calls the monitor makes (KubernetesAPI has them all)."""
@@ -53,6 +65,8 @@ class MonitorKube(Protocol):
     def merge_patch(self, kind: Kind, namespace: str, name: str, patch: KubeObject) -> KubeObject: ...
 
     def merge_patch_status(self, kind: Kind, namespace: str, name: str, status: KubeObject) -> KubeObject: ...
+
+    def delete(self, kind: Kind, namespace: str, name: str) -> bool: ...
 
 
 class FoundrySource(Protocol):
@@ -69,6 +83,7 @@ class CycleReport:
     skipped_gone: int = 0
     nudges: int = 0
     seconds: float = 0.0
+    deleted: int = 0  # finished activation requests deleted by the retention sweep
 
 
 class Monitor:
@@ -83,6 +98,7 @@ class Monitor:
         clock: Callable[[], datetime],
         metrics: Metrics | None = None,
         namespaces: tuple[str, ...] = (),
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         self._kube = kube
         self._foundry = foundry
@@ -93,6 +109,8 @@ class Monitor:
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="monitor")
         self._memory = Memory()
         self._namespaces = namespaces  # empty: every namespace (a cluster-wide list)
+        self._retention = retention
+        self._sweep_in = 0  # complete cycles until the next retention sweep
         self.started = time.monotonic()
         self.last_success: float | None = None  # time.monotonic() of the last complete cycle
 
@@ -114,6 +132,11 @@ class Monitor:
         failed = self._nudge(decided.nudges)
         nudges = len(decided.nudges) - len(failed)
         self._record(decided, polls, failed)
+        deleted = 0
+        if self._sweep_in == 0:
+            deleted = self._sweep()
+            self._sweep_in = SWEEP_EVERY
+        self._sweep_in -= 1
         seconds = time.monotonic() - started
         self.metrics.cycle_seconds.observe(seconds)
         self.last_success = time.monotonic()
@@ -125,7 +148,7 @@ class Monitor:
             nudges,
             seconds,
         )
-        return CycleReport(True, len(polls), writes, gone, nudges, seconds)
+        return CycleReport(True, len(polls), writes, gone, nudges, seconds, deleted)
 
     def run(self, wait: Callable[[float], bool]) -> None:
         """Cycle every interval until `wait(seconds)` returns True (stop requested)."""
@@ -139,6 +162,33 @@ class Monitor:
         if not self._namespaces:
             return self._kube.list_all(kind)
         return [obj for namespace in self._namespaces for obj in self._kube.list(kind, namespace)]
+
+    def _sweep(self) -> int:
+        """Delete the finished activation requests past retention; how many the API accepted. A
+        failure is logged and counted; the next sweep tries again (nothing is lost by waiting)."""
+        try:
+            requests = self._list(FOUNDRY_ACTIVATION_REQUEST)
+        except FoundryError as err:
+            self.metrics.api_errors.labels("list").inc()
+            log.error("retention sweep skipped: cannot list FoundryActivationRequests: %s", err)
+            return 0
+        deleted = 0
+        for namespace, name in expired_requests(requests, self._clock(), self._retention):
+            where = f"{namespace}/{name}"
+            try:
+                accepted = self._kube.delete(FOUNDRY_ACTIVATION_REQUEST, namespace, name)
+            except FoundryError as err:
+                self.metrics.api_errors.labels("delete").inc()
+                log.warning("activation request %s: not deleted (%s), the next sweep retries", where, err)
+                continue
+            if not accepted:
+                log.info("activation request %s: already gone", where)
+                continue
+            deleted += 1
+            self.metrics.requests_deleted.inc()
+            age = format_duration(self._retention)
+            log.info("activation request %s: deleted, it finished more than %s ago", where, age)
+        return deleted
 
     def _poll(self, instances: list[KubeObject]) -> dict[InstanceKey, Poll]:
         """Every running instance asked at once (bounded by the pool); stopped ones are not asked."""

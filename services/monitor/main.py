@@ -62,9 +62,9 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def _interval(text: str | None) -> timedelta:
+def _interval(text: str | None, settings: PlatformSettings) -> timedelta:
     if text is None:
-        return PlatformSettings.from_env(os.environ).monitor_interval_delta
+        return settings.monitor_interval_delta
     if not re.fullmatch(DURATION_PATTERN, text) or parse_duration(text) < timedelta(seconds=1):
         raise UserError(f"--interval {text!r} must be a duration of at least 1s, like 30s, 1m or 1m30s")
     return parse_duration(text)
@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     try:
-        interval = _interval(args.interval)
+        settings = PlatformSettings.from_env(os.environ)  # FOUNDRY_MONITOR_INTERVAL, ..._RETENTION
+        interval = _interval(args.interval, settings)
         endpoint = EndpointTemplate.parse(args.endpoint_template)
         if args.concurrency < 1 or args.timeout <= 0:
             raise UserError("--concurrency must be at least 1 and --timeout above 0")
@@ -96,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         clock=lambda: datetime.now(UTC),
         namespaces=tuple(args.namespace),
+        retention=settings.activation_retention_delta,
     )
     stop = threading.Event()
     server = None

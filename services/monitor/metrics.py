@@ -41,6 +41,11 @@ class Metrics:
             ["namespace", "license"],
             registry=self.registry,
         )
+        self.requests_deleted = Counter(
+            "foundry_activation_requests_deleted_total",
+            "Finished FoundryActivationRequests the retention sweep deleted",
+            registry=self.registry,
+        )
         self._known: set[InstanceKey] = set()
 
     def observe_polls(self, polls: dict[InstanceKey, Poll]) -> None:
