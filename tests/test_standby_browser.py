@@ -6,6 +6,8 @@ itself (no reload), then sends the player on once the server answers. Screenshot
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import kmock
@@ -24,10 +26,9 @@ BETA = host("beta")
 STATE = "document.getElementById('state').dataset.state"
 
 
-@pytest.mark.slow
-async def test_a_player_requests_activation_and_the_page_moves_on(
-    kmock: kmock.KubernetesEmulator, tmp_path: Path
-) -> None:
+@asynccontextmanager
+async def _page_server(kmock: kmock.KubernetesEmulator) -> AsyncIterator[tuple[str, KubernetesAPI, int]]:
+    """Chromium, the emulator's API seeded with the tabletop tenant, and the page served on loopback."""
     binary = find_chromium()
     if binary is None:
         pytest.skip("no chromium on PATH: install Debian's `chromium` (.ci/run does) to run the browser test")
@@ -38,10 +39,18 @@ async def test_a_player_requests_activation_and_the_page_moves_on(
     await asyncio.to_thread(store.start)
     try:
         with served(create_app(store, Settings(secret="browser-test-secret-0123456789"))) as port:
-            shots = await asyncio.to_thread(_play, binary, api, port, tmp_path)
+            yield binary, api, port
     finally:
         await asyncio.to_thread(store.stop)
         api.close()
+
+
+@pytest.mark.slow
+async def test_a_player_requests_activation_and_the_page_moves_on(
+    kmock: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    async with _page_server(kmock) as (binary, api, port):
+        shots = await asyncio.to_thread(_play, binary, api, port, tmp_path)
     for shot in shots:
         print(f"standby page screenshot: {shot}")
         assert shot.stat().st_size > 1000
@@ -114,21 +123,9 @@ def _route(api: KubernetesAPI) -> None:
 async def test_without_javascript_the_form_still_posts(
     kmock: kmock.KubernetesEmulator, tmp_path: Path
 ) -> None:
-    binary = find_chromium()
-    if binary is None:
-        pytest.skip("no chromium on PATH: install Debian's `chromium` (.ci/run does) to run the browser test")
-    serve_kinds(kmock)
-    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/"))))
-    await asyncio.to_thread(tabletop, api)
-    store = KubeStore(api, interval=0.2)
-    await asyncio.to_thread(store.start)
-    try:
-        with served(create_app(store, Settings(secret="browser-test-secret-0123456789"))) as port:
-            shot = await asyncio.to_thread(_post_without_script, binary, port, tmp_path)
+    async with _page_server(kmock) as (binary, api, port):
+        shot = await asyncio.to_thread(_post_without_script, binary, port, tmp_path)
         [made] = await asyncio.to_thread(api.list_all, FOUNDRY_ACTIVATION_REQUEST)
-    finally:
-        await asyncio.to_thread(store.stop)
-        api.close()
     print(f"standby page without JavaScript: {shot}")
     assert made["spec"]["instanceRef"] == {"name": "delta"} and made["metadata"]["namespace"] == "rivals"
 
