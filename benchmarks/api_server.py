@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -133,7 +134,25 @@ class _Server(ThreadingHTTPServer):
 def serve(store: Store) -> Iterator[str]:
     """Serve `store` on 127.0.0.1 (a free port) for the block; yield the server URL."""
     handler = type("Handler", (_Handler,), {"store": store, "lock": threading.Lock()})
-    server = _Server(("127.0.0.1", 0), handler)
+    with serving(_Server(("127.0.0.1", 0), handler)) as url:
+        yield url
+
+
+def pipeline_env(tmp: Path, url: str, kratix_root: Path) -> dict[str, str]:
+    """The environment Kratix gives a configure pipeline, pointed at the API served at `url`."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "HOME": str(tmp),
+        "KUBECONFIG": str(write_kubeconfig(tmp / "kubeconfig", url)),
+        "KRATIX_ROOT": str(kratix_root),
+        "KRATIX_WORKFLOW_ACTION": "configure",
+    }
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer) -> Iterator[str]:
+    """Run an HTTP server on a thread for the block; yield its URL."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

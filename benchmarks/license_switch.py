@@ -11,21 +11,22 @@ bare import floor (`python -c "import kratix_sdk, pydantic, yaml, jinja2"`) meas
 from __future__ import annotations
 
 import copy
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from benchmarks.api_server import Store, serve, write_kubeconfig
+from benchmarks.api_server import Store, pipeline_env, serve
 from foundry_lib.outcome import MANUAL_RECONCILIATION
 
 REPO = Path(__file__).resolve().parents[1]
+CHECKED_AT = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # pipelines read the real clock
 SCRIPT = Path(sys.executable).parent / "foundry-license-configure"
 FLOOR = "import kratix_sdk, pydantic, yaml, jinja2"
 RUNS = 7
@@ -65,7 +66,12 @@ def _instance(i: int) -> dict[str, Any]:
             "creationTimestamp": f"2026-11-01T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}Z",
         },
         "spec": {"licenseRef": {"name": LICENSE}},
-        "status": {"hostname": f"{name}.dungeons.example.com"},
+        # The monitor has just confirmed nobody is on: the switchover guard lets the switch happen now.
+        "status": {
+            "hostname": f"{name}.dungeons.example.com",
+            "connectedPlayers": 0,
+            "foundry": {"reachable": True, "checkedAt": CHECKED_AT},
+        },
     }
 
 
@@ -92,14 +98,7 @@ def _run(store: Store, lic: dict[str, Any], tmp: Path) -> tuple[float, dict[str,
             old.unlink()
     (root / "input" / "object.yaml").write_text(yaml.safe_dump(lic))
     with serve(store) as url:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(REPO),
-            "HOME": str(tmp),
-            "KUBECONFIG": str(write_kubeconfig(tmp / "kubeconfig", url)),
-            "KRATIX_ROOT": str(root),
-            "KRATIX_WORKFLOW_ACTION": "configure",
-        }
+        env = pipeline_env(tmp, url, root)
         done, elapsed = _timed([str(SCRIPT)], env)
     if done.returncode != 0:
         raise SystemExit(f"license configure failed: {done.stderr}")

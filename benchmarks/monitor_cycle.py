@@ -15,7 +15,6 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from benchmarks.api_server import Store, serve, write_kubeconfig
+from benchmarks.api_server import Store, serve, serving, write_kubeconfig
 
 REPO = Path(__file__).resolve().parents[1]
 INSTANCES, NAMESPACES, DELAY = 1000, 10, 0.05
@@ -73,14 +72,8 @@ class _Server(ThreadingHTTPServer):
 
 @contextmanager
 def _fake_foundry() -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), _Foundry)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Server(("127.0.0.1", 0), _Foundry)) as url:
+        yield url
 
 
 def _store() -> Store:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.api_server import Store, serve, write_kubeconfig
+from benchmarks.api_server import Store, pipeline_env, serve
 from benchmarks.license_switch import REPO, RUNS, _timed, floor_ms
 
 SCRIPT = Path(sys.executable).parent / "foundry-instance-configure"
@@ -47,14 +47,7 @@ def instance_ms(runs: int = RUNS) -> float:
         store.put("foundrylicenses", LICENSE)
         store.put("foundryinstances", INSTANCE)
         with serve(store) as url:
-            env = {
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(REPO),
-                "HOME": str(tmp),
-                "KUBECONFIG": str(write_kubeconfig(tmp / "kubeconfig", url)),
-                "KRATIX_ROOT": str(root),
-                "KRATIX_WORKFLOW_ACTION": "configure",
-            }
+            env = pipeline_env(tmp, url, root)
             for _ in range(runs):
                 done, seconds = _timed([str(SCRIPT)], env)
                 if done.returncode != 0:
