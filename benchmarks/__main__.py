@@ -22,7 +22,9 @@ def _measured() -> str:
             f"Measured by `make bench` with Python {platform.python_version()} on {platform.machine()}.",
             "",
             "License configure, one switch of the active instance (`foundry-license-configure` as a "
-            "process against a local API; writes counted on the run after a settled one):",
+            "process against a local API; writes counted on the run after a settled one; the monitor "
+            "has just confirmed zero players on the routed instance, so the guard lets the switch "
+            "happen; the one other write is the switchover Event on the license):",
             "",
             license_switch.table(),
             "",
