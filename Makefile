@@ -3,12 +3,15 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_STATE ?= .demo
-IMAGE ?= ghcr.io/foundry-platform/foundry-platform:0.1.0
+# The version lives in pyproject.toml only; images and Promises are tagged with it (never `latest`).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
+REGISTRY ?= ghcr.io/foundry-platform
+IMAGE ?= $(REGISTRY)/foundry-platform:$(VERSION)
 # Label of the Destination every Promise schedules to (the cluster holding the tenants' Secrets).
 DESTINATION_SELECTOR ?= foundry.platform/destination=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench fuzz clean
+.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench fuzz clean images
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +56,11 @@ lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry
 promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the models
 	$(BIN)/foundry-platform promises --output promises --image $(IMAGE) \
 		--destination-selector $(DESTINATION_SELECTOR)
+
+images: ## Build one image per role (Dockerfile targets), tagged with the pyproject version (REGISTRY=...)
+	docker build --target pipelines -t $(IMAGE) .
+	docker build --target monitor -t $(REGISTRY)/foundry-platform-monitor:$(VERSION) .
+	docker build --target standby-page -t $(REGISTRY)/foundry-platform-standby-page:$(VERSION) .
 
 docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram, status key table)
 	$(BIN)/python -m foundry_platform.docs docs

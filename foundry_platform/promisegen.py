@@ -63,6 +63,23 @@ def write_promises(
     return written
 
 
+def check_image(image: str) -> str:
+    """The pipeline image must be pinned: a tag other than `latest`, or a digest. A moving tag would
+    let nodes run different code for the same Promise and make a rollback impossible."""
+    if "@sha256:" in image:
+        return image
+    name, _, tag = image.rpartition(":")
+    if not name or "/" in tag:
+        raise UserError(
+            f"--image {image!r} has no tag: give <registry>/<name>:<version> or a @sha256: digest"
+        )
+    if tag == "latest":
+        raise UserError(
+            f"--image {image!r} uses `latest`: give a version tag (make promises IMAGE=...:<version>)"
+        )
+    return image
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="foundry-platform promises", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -94,6 +111,7 @@ def promises_main(argv: Sequence[str]) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         selector = parse_destination_selector(args.destination_selector) or DEFAULT_DESTINATION_SELECTOR
+        check_image(args.image)
     except UserError as err:
         print(f"foundry-platform promises: {err.message}", file=sys.stderr)
         return 2
