@@ -39,13 +39,27 @@ def promise_texts(image: str = DEFAULT_IMAGE, release: PromiseRelease = DEFAULT_
     }
 
 
+KUSTOMIZATION = "kustomization.yaml"
+
+
+def output_texts(image: str = DEFAULT_IMAGE, release: PromiseRelease = DEFAULT_RELEASE) -> dict[str, str]:
+    """Every Promise file plus `kustomization.yaml` listing them (deploy/base renders this folder)."""
+    texts = promise_texts(image, release)
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(texts),
+    }
+    return {**texts, KUSTOMIZATION: HEADER + yaml.safe_dump(kustomization, sort_keys=False)}
+
+
 def stale_promises(
     root: Path, image: str = DEFAULT_IMAGE, release: PromiseRelease = DEFAULT_RELEASE
 ) -> list[Path]:
     """Files under `root` that are missing or differ from what would be generated."""
     return [
         root / relative
-        for relative, text in promise_texts(image, release).items()
+        for relative, text in output_texts(image, release).items()
         if not (root / relative).is_file() or (root / relative).read_text(encoding="utf-8") != text
     ]
 
@@ -55,7 +69,7 @@ def write_promises(
 ) -> list[Path]:
     """Write `root/<promise name>/promise.yaml` for every Promise; return the paths written."""
     written = []
-    for relative, text in promise_texts(image, release).items():
+    for relative, text in output_texts(image, release).items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
