@@ -53,9 +53,10 @@ lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry
 	$(BIN)/mypy foundry_lib pipelines foundry_platform services
 	$(BIN)/lint-imports
 
-promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the models
+promises: $(VENV)/.installed ## Regenerate promises/ and the services' RBAC in deploy/services/ from the models
 	$(BIN)/foundry-platform promises --output promises --image $(IMAGE) \
 		--destination-selector $(DESTINATION_SELECTOR)
+	$(BIN)/python -m foundry_platform.service_rbac
 
 images: ## Build one image per role (Dockerfile targets), tagged with the pyproject version (REGISTRY=...)
 	docker build --target pipelines -t $(IMAGE) .
