@@ -220,6 +220,10 @@ def test_the_settings_overlay_reaches_every_pipeline_and_the_monitor() -> None:
     )
     env = {e["name"]: e["value"] for e in monitor["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env == {k: settings[k] for k in ("FOUNDRY_MONITOR_INTERVAL", "FOUNDRY_ACTIVATION_RETENTION")}
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            assert check_image(container["image"]).endswith(f":{VERSION}"), container["image"]
+    assert settings["PIPELINE_IMAGE"].endswith(f":{VERSION}")
     selectors = {str(p["spec"]["destinationSelectors"]) for p in docs if p["kind"] == "Promise"}
     assert len(selectors) == 1, "every Promise must schedule to the same Destination"
 
