@@ -11,7 +11,7 @@ IMAGE ?= $(REGISTRY)/foundry-platform:$(VERSION)
 DESTINATION_SELECTOR ?= foundry.platform/destination=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench fuzz clean images
+.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench fuzz clean images e2e
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,6 +62,9 @@ images: ## Build one image per role (Dockerfile targets), tagged with the pyproj
 	docker build --target pipelines -t $(IMAGE) .
 	docker build --target monitor -t $(REGISTRY)/foundry-platform-monitor:$(VERSION) .
 	docker build --target standby-page -t $(REGISTRY)/foundry-platform-standby-page:$(VERSION) .
+
+e2e: ## End to end on a throwaway kind cluster (needs docker, kind, kubectl, network; KEEP=1 keeps it)
+	scripts/e2e.sh
 
 docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram, status key table)
 	$(BIN)/python -m foundry_platform.docs docs
