@@ -31,10 +31,6 @@ RUN groupadd --system --gid 10001 foundry \
 USER 10001:10001
 WORKDIR /home/foundry
 
-# Kratix pipelines: each container's `command` is one of the foundry-*-configure/-delete scripts.
-FROM runtime AS pipelines
-CMD ["foundry-platform", "--help"]
-
 # The monitor: /healthz and /metrics on 9090.
 FROM runtime AS monitor
 EXPOSE 9090
@@ -46,3 +42,8 @@ EXPOSE 8080
 ENTRYPOINT ["foundry-platform", "standby-page"]
 
 # The Discord bot's target goes here, `FROM runtime AS discord-bot`, with issue 14.
+
+# Last, so a plain `docker build .` gives the image the Promises reference.
+# Kratix pipelines: each container's `command` is one of the foundry-*-configure/-delete scripts.
+FROM runtime AS pipelines
+CMD ["foundry-platform", "--help"]

@@ -48,6 +48,10 @@ def test_every_role_has_a_target_built_on_the_shared_runtime() -> None:
         assert STAGES[role][0] == "FROM runtime", f"target {role} must build on the shared runtime stage"
 
 
+def test_a_plain_build_gives_the_pipeline_image() -> None:
+    assert list(STAGES)[-1] == "pipelines", "docker build without --target builds the last stage"
+
+
 def test_runtime_installs_offline_from_the_builder_wheels_and_constraints_txt() -> None:
     builder = " ".join(STAGES["builder"])
     assert "pip wheel --constraint constraints.txt" in builder
