@@ -3,12 +3,15 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_STATE ?= .demo
-IMAGE ?= ghcr.io/foundry-platform/foundry-platform:0.1.0
+# The version lives in pyproject.toml only; images and Promises are tagged with it (never `latest`).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
+REGISTRY ?= ghcr.io/foundry-platform
+IMAGE ?= $(REGISTRY)/foundry-platform:$(VERSION)
 # Label of the Destination every Promise schedules to (the cluster holding the tenants' Secrets).
 DESTINATION_SELECTOR ?= foundry.platform/destination=true
 
 .DEFAULT_GOAL := help
-.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench fuzz clean
+.PHONY: help install constraints demo test test-all lint typecheck promises check-promises docs bench fuzz clean images e2e
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,9 +53,18 @@ lint: $(VENV)/.installed ## ruff, mypy --strict (foundry_lib, pipelines, foundry
 	$(BIN)/mypy foundry_lib pipelines foundry_platform services
 	$(BIN)/lint-imports
 
-promises: $(VENV)/.installed ## Regenerate promises/*/promise.yaml from the models
+promises: $(VENV)/.installed ## Regenerate promises/ and the services' RBAC in deploy/services/ from the models
 	$(BIN)/foundry-platform promises --output promises --image $(IMAGE) \
 		--destination-selector $(DESTINATION_SELECTOR)
+	$(BIN)/python -m foundry_platform.service_rbac
+
+images: ## Build one image per role (Dockerfile targets), tagged with the pyproject version (REGISTRY=...)
+	docker build --target pipelines -t $(IMAGE) .
+	docker build --target monitor -t $(REGISTRY)/foundry-platform-monitor:$(VERSION) .
+	docker build --target standby-page -t $(REGISTRY)/foundry-platform-standby-page:$(VERSION) .
+
+e2e: ## End to end on a throwaway kind cluster (needs docker, kind, kubectl, network; KEEP=1 keeps it)
+	scripts/e2e.sh
 
 docs: $(VENV)/.installed ## Regenerate generated documentation (volume state diagram, status key table)
 	$(BIN)/python -m foundry_platform.docs docs

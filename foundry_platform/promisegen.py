@@ -39,13 +39,27 @@ def promise_texts(image: str = DEFAULT_IMAGE, release: PromiseRelease = DEFAULT_
     }
 
 
+KUSTOMIZATION = "kustomization.yaml"
+
+
+def output_texts(image: str = DEFAULT_IMAGE, release: PromiseRelease = DEFAULT_RELEASE) -> dict[str, str]:
+    """Every Promise file plus `kustomization.yaml` listing them (deploy/base renders this folder)."""
+    texts = promise_texts(image, release)
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(texts),
+    }
+    return {**texts, KUSTOMIZATION: HEADER + yaml.safe_dump(kustomization, sort_keys=False)}
+
+
 def stale_promises(
     root: Path, image: str = DEFAULT_IMAGE, release: PromiseRelease = DEFAULT_RELEASE
 ) -> list[Path]:
     """Files under `root` that are missing or differ from what would be generated."""
     return [
         root / relative
-        for relative, text in promise_texts(image, release).items()
+        for relative, text in output_texts(image, release).items()
         if not (root / relative).is_file() or (root / relative).read_text(encoding="utf-8") != text
     ]
 
@@ -55,12 +69,29 @@ def write_promises(
 ) -> list[Path]:
     """Write `root/<promise name>/promise.yaml` for every Promise; return the paths written."""
     written = []
-    for relative, text in promise_texts(image, release).items():
+    for relative, text in output_texts(image, release).items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def check_image(image: str) -> str:
+    """The pipeline image must be pinned: a tag other than `latest`, or a digest. A moving tag would
+    let nodes run different code for the same Promise and make a rollback impossible."""
+    if "@sha256:" in image:
+        return image
+    name, _, tag = image.rpartition(":")
+    if not name or "/" in tag:
+        raise UserError(
+            f"--image {image!r} has no tag: give <registry>/<name>:<version> or a @sha256: digest"
+        )
+    if tag == "latest":
+        raise UserError(
+            f"--image {image!r} uses `latest`: give a version tag (make promises IMAGE=...:<version>)"
+        )
+    return image
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,6 +125,7 @@ def promises_main(argv: Sequence[str]) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         selector = parse_destination_selector(args.destination_selector) or DEFAULT_DESTINATION_SELECTOR
+        check_image(args.image)
     except UserError as err:
         print(f"foundry-platform promises: {err.message}", file=sys.stderr)
         return 2

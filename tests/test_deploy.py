@@ -1,0 +1,243 @@
+"""deploy/: every kustomize entry point renders offline and every object it renders is valid
+(kubernetes-validate --strict; the real Kratix Promise CRD; the Promises' own API schemas for the
+example tenant). The services' RBAC is generated from one table that grants exactly the Kubernetes API
+calls their code makes; the settings overlay reaches every pipeline; the example tenant is accepted."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import shutil
+import subprocess
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from conftest import REPO, shared_schema
+from manifest_validation import crd_schema, validate_manifest
+
+from foundry_lib import kube
+from foundry_lib.settings import PlatformSettings
+from foundry_platform.promisegen import KUSTOMIZATION, check_image, output_texts
+from foundry_platform.service_rbac import NAMESPACE, SERVICE_PERMISSIONS, rbac_texts
+from foundry_platform.simulator.engine import Engine
+
+DEPLOY = REPO / "deploy"
+ENTRY_POINTS = sorted(p.parent.relative_to(REPO) for p in DEPLOY.rglob("kustomization.yaml"))
+VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+KUBECTL = shutil.which("kubectl")
+needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PATH: cannot render kustomize")
+KRATIX_CRD = "kratix-promises-crd.yaml"
+OVERLAY = Path("deploy/overlays/platform-settings")
+TENANT = Path("deploy/examples/tenant")
+
+
+@functools.cache
+def render(entry: Path) -> list[dict[str, Any]]:
+    assert KUBECTL is not None
+    result = subprocess.run(
+        [KUBECTL, "kustomize", str(REPO / entry)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, f"kubectl kustomize {entry} failed:\n{result.stderr}"
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    assert docs, f"kubectl kustomize {entry} rendered nothing"
+    return docs
+
+
+def _promise_api_schemas() -> dict[str, dict[str, Any]]:
+    return {
+        p["spec"]["api"]["spec"]["names"]["kind"]: p["spec"]["api"]["spec"]["versions"][0]["schema"][
+            "openAPIV3Schema"
+        ]
+        for p in render(Path("deploy/base"))
+        if p["kind"] == "Promise"
+    }
+
+
+def _validate(obj: dict[str, Any]) -> None:
+    if obj["kind"] == "Promise":
+        if not shared_schema(KRATIX_CRD).is_file():
+            pytest.skip(f"the real Kratix Promise CRD is not at {shared_schema(KRATIX_CRD)}")
+        jsonschema.validate(obj, crd_schema(KRATIX_CRD, "v1alpha1"))
+    elif obj["apiVersion"] == kube.API_VERSION:
+        jsonschema.validate(obj, _promise_api_schemas()[obj["kind"]])
+    else:
+        validate_manifest(obj)
+
+
+def test_entry_points_are_the_documented_ones() -> None:
+    assert [str(p) for p in ENTRY_POINTS] == [
+        "deploy/base",
+        "deploy/examples/tenant",
+        "deploy/overlays/platform-settings",
+        "deploy/services/monitor",
+        "deploy/services/standby-page",
+    ]
+
+
+@needs_kubectl
+@pytest.mark.parametrize("entry", ENTRY_POINTS, ids=str)
+def test_entry_point_renders_offline_and_every_object_is_valid(entry: Path) -> None:
+    for obj in render(entry):
+        where = f"{entry}: {obj['kind']} {obj['metadata'].get('namespace', '')}/{obj['metadata']['name']}"
+        try:
+            _validate(obj)
+        except Exception as err:
+            pytest.fail(f"{where}: {err}")
+
+
+def test_promises_kustomization_lists_every_generated_promise() -> None:
+    path = REPO / "promises" / KUSTOMIZATION
+    assert path.read_text(encoding="utf-8") == output_texts()[KUSTOMIZATION], f"{path}: run `make promises`"
+
+
+# --- RBAC: generated from the table, and the table is exactly what the services' code calls ---
+
+_VERBS = {"get": "get", "list": "list", "list_all": "list", "create": "create", "merge_patch": "patch",
+          "merge_patch_status": "patch", "delete": "delete"}  # fmt: skip
+_SERVICE_DIRS = {"monitor": "monitor", "standby-page": "standby_page"}
+
+
+def _kind(node: ast.expr) -> kube.Kind | None:
+    found = getattr(kube, node.id, None) if isinstance(node, ast.Name) else None
+    return found if isinstance(found, kube.Kind) else None
+
+
+def _calls_in_code(package: str) -> set[tuple[str, str]]:
+    """(resource, verb) of every KubeAPI call in services/<package>: `<...kube>.<method>(KIND, ...)`,
+    or `(kind, ...)` with `kind` a parameter of a helper then called with KIND constants."""
+    calls = set()
+    for path in (REPO / "services" / package).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        via: dict[str, set[tuple[str, str]]] = {}  # helper name → (suffix, verb) it calls with its kind
+        for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+            params = {a.arg for a in function.args.args}
+            for node in ast.walk(function):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                    continue
+                if node.func.attr not in _VERBS or "kube" not in ast.unparse(node.func.value).lower():
+                    continue
+                sub, verb = (
+                    "/status" if node.func.attr == "merge_patch_status" else "",
+                    _VERBS[node.func.attr],
+                )
+                kind = _kind(node.args[0]) if node.args else None
+                if kind is not None:
+                    calls.add((kind.plural + sub, verb))
+                elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in params:
+                    via.setdefault(function.name, set()).add((sub, verb))
+                else:
+                    pytest.fail(f"{path}: cannot tell the kind of {ast.unparse(node)}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in via:
+                kind = _kind(node.args[0]) if node.args else None
+                assert kind is not None, f"{path}: cannot tell the kind of {ast.unparse(node)}"
+                calls |= {(kind.plural + sub, verb) for sub, verb in via[node.func.attr]}
+    return calls
+
+
+@pytest.mark.parametrize("service", SERVICE_PERMISSIONS)
+def test_service_rbac_grants_exactly_the_calls_its_code_makes(service: str) -> None:
+    granted = {(res, verb) for res, verbs in SERVICE_PERMISSIONS[service].items() for verb in verbs.split()}
+    made = _calls_in_code(_SERVICE_DIRS[service])
+    assert made, f"found no Kubernetes API call in services/{_SERVICE_DIRS[service]}"
+    assert made == granted, f"missing grants: {made - granted}; unused grants: {granted - made}"
+
+
+def test_every_service_has_rbac() -> None:
+    assert set(SERVICE_PERMISSIONS) == {p.name for p in (DEPLOY / "services").iterdir()}
+
+
+@pytest.mark.parametrize(("relative", "text"), rbac_texts().items())
+def test_committed_rbac_is_generated_from_the_table(relative: str, text: str) -> None:
+    path = REPO / relative
+    assert path.read_text(encoding="utf-8") == text, f"{path}: run `python -m foundry_platform.service_rbac`"
+
+
+def test_no_service_may_touch_secrets_or_watch_or_update() -> None:
+    for service, table in SERVICE_PERMISSIONS.items():
+        assert "secrets" not in table, service
+        assert not {"watch", "update", "*"} & {v for verbs in table.values() for v in verbs.split()}, service
+
+
+@needs_kubectl
+def test_each_deployment_runs_as_its_own_service_account_non_root() -> None:
+    docs = render(Path("deploy/base"))
+    accounts = {d["metadata"]["name"] for d in docs if d["kind"] == "ServiceAccount"}
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["serviceAccountName"] in accounts
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for container in pod["containers"]:
+            assert container["image"].endswith(f":{VERSION}"), container["image"]
+
+
+# --- the standby page's wiring and the settings overlay ---
+
+
+def _pipeline_containers(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        container
+        for promise in docs
+        if promise["kind"] == "Promise"
+        for pipelines in promise["spec"]["workflows"]["resource"].values()
+        for pipeline in pipelines
+        for container in pipeline["spec"]["containers"]
+    ]
+
+
+@needs_kubectl
+def test_the_standby_service_is_where_the_routes_send_non_active_hostnames() -> None:
+    docs = render(Path("deploy/base"))
+    service = next(d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] == "foundry-standby")
+    for container in _pipeline_containers(docs):
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env["FOUNDRY_STANDBY_SERVICE_NAME"] == service["metadata"]["name"]
+        assert env["FOUNDRY_STANDBY_SERVICE_NAMESPACE"] == service["metadata"]["namespace"] == NAMESPACE
+        assert int(env["FOUNDRY_STANDBY_SERVICE_PORT"]) in {p["port"] for p in service["spec"]["ports"]}
+
+
+@needs_kubectl
+def test_the_settings_overlay_reaches_every_pipeline_and_the_monitor() -> None:
+    settings = yaml.safe_load((REPO / OVERLAY / "settings.yaml").read_text(encoding="utf-8"))["data"]
+    docs = render(OVERLAY)
+    assert not [d for d in docs if d["kind"] == "ConfigMap"], "the settings ConfigMap is local to kustomize"
+    containers = _pipeline_containers(docs)
+    assert len(containers) == 6
+    for container in containers:
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert container["image"] == check_image(settings["PIPELINE_IMAGE"])
+        assert {k: env[k] for k in settings if k != "PIPELINE_IMAGE"} == {
+            k: v for k, v in settings.items() if k != "PIPELINE_IMAGE"
+        }
+        PlatformSettings.from_env(env)  # a value the pipelines would refuse fails here, naming it
+    monitor = next(
+        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "foundry-monitor"
+    )
+    env = {e["name"]: e["value"] for e in monitor["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env == {k: settings[k] for k in ("FOUNDRY_MONITOR_INTERVAL", "FOUNDRY_ACTIVATION_RETENTION")}
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            assert check_image(container["image"]).endswith(f":{VERSION}"), container["image"]
+    assert settings["PIPELINE_IMAGE"].endswith(f":{VERSION}")
+    selectors = {str(p["spec"]["destinationSelectors"]) for p in docs if p["kind"] == "Promise"}
+    assert len(selectors) == 1, "every Promise must schedule to the same Destination"
+
+
+@needs_kubectl
+def test_the_example_tenant_is_accepted_by_the_pipelines(tmp_path: Path) -> None:
+    docs = render(TENANT)
+    engine = Engine(tmp_path / "state", datetime(2026, 11, 28, 20, tzinfo=UTC), {"FOUNDRY_NFS_SERVER": "nas"})
+    for doc in docs:
+        if doc["kind"] in ("Secret", *(k.kind for k in kube.FOUNDRY_KINDS)):
+            engine.apply(doc)
+    engine.settle()
+    requests = [(k, d) for k in kube.FOUNDRY_KINDS for d in engine.kube.list(k, "tabletop")]
+    assert len(requests) == 3
+    for _, obj in requests:
+        accepted = {c["type"]: c for c in obj["status"]["conditions"]}["Accepted"]
+        assert accepted["status"] == "True", f"{obj['metadata']['name']}: {obj['status'].get('message')}"
