@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -77,7 +78,7 @@ def delete(ctx: Context, name: str, *, cancel: bool = False) -> Reply:
     if deactivating:
         _set_active(ctx, license_obj, "", f"deactivated {name} to delete it")
     ctx.settle()
-    text = f"{name} will be deleted at {at} (in {format_duration(grace)}); `delete {name} --cancel` undoes it"
+    text = f"{name} will be deleted at {at} (in {_span(grace)}); `delete {name} --cancel` undoes it"
     if deactivating:
         text += f"\n{_license_says(ctx, license_obj, '')}"
     return Reply(text)
@@ -113,6 +114,11 @@ def update(ctx: Context, name: str, what: str, value: str | None = None) -> Repl
         ctx.settle()
         return Reply(f"asked for Foundry {value} on {name}; {_platform_says(ctx, name)}")
     raise UsageError(f"update {what!r}: use activate, deactivate or version")
+
+
+def _span(delta: timedelta) -> str:
+    days, rest = divmod(delta, timedelta(days=1))
+    return f"{days}d" if days and not rest else format_duration(delta)
 
 
 def _validate(spec: Mapping[str, Any]) -> None:
