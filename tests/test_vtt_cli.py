@@ -189,3 +189,14 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], state: Path) ->
 def test_every_reply_fits_a_discord_message() -> None:
     assert len(Reply("x" * 5000).text) == 2000
     assert Reply("short").text == "short"
+
+
+def test_the_simulator_deletes_a_scheduled_instance_when_due(
+    capsys: pytest.CaptureFixture[str], state: Path
+) -> None:
+    assert vtt(capsys, state, "20:00", "3", "create", "alpha", "guild")[0] == 0
+    assert vtt(capsys, state, "20:01", "3", "delete", "alpha")[0] == 0
+    assert simulate(state, now="2026-12-05T20:00:00Z") == 0  # a minute before it is due
+    assert ClusterState(state).get(FOUNDRY_INSTANCE, NS, "alpha") is not None
+    assert simulate(state, now="2026-12-05T20:01:00Z") == 0
+    assert ClusterState(state).get(FOUNDRY_INSTANCE, NS, "alpha") is None

@@ -21,8 +21,8 @@ from foundry_lib.models.activation import FoundryActivationRequestSpec
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.request import describe_validation_error
 from foundry_lib.names import dns1123_label_problem
+from foundry_lib.scheduled_delete import DELETE_AT
 from services.commands.context import Context, Reply, UsageError, instance_target, target
-from services.commands.status import DELETE_AT
 
 
 def create(ctx: Context, name: str, license_name: str, version: str | None = None) -> Reply:

@@ -7,9 +7,8 @@ from typing import Any
 
 from foundry_lib.access import Action, Role, roles_of
 from foundry_lib.kube import FOUNDRY_LICENSE
+from foundry_lib.scheduled_delete import DELETE_AT
 from services.commands.context import Context, Reply, instance_target, target
-
-DELETE_AT = "foundry.platform/delete-at"
 
 
 def status(ctx: Context, instance: str | None = None) -> Reply:
