@@ -32,7 +32,9 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument(
         "--role", action="append", default=[], metavar="ROLE_ID", help="a role the user holds"
     )
-    parser.add_argument("--namespace", default="default", help="namespace of the licenses and instances")
+    parser.add_argument(
+        "--namespace", help="namespace of the licenses and instances (default: the only one served)"
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--state", type=Path, help="act on the simulator's cluster in this folder")
     where.add_argument("--kubeconfig", help="act on this cluster (default: $KUBECONFIG, ~/.kube/config)")
@@ -43,7 +45,7 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     st.add_argument("instance", nargs="?")
     create = commands.add_parser("create", help="create an instance under a license")
     create.add_argument("name")
-    create.add_argument("license")
+    create.add_argument("license", nargs="?", help="default: the one license you may use, if only one")
     create.add_argument("version", nargs="?")
     delete = commands.add_parser("delete", help="schedule an instance's deletion after the grace period")
     delete.add_argument("name")
@@ -96,6 +98,13 @@ def vtt(args: argparse.Namespace) -> int:
         env = {**os.environ, **dict(_pair(s, "--set", "=") for s in args.set)}
         settings = CommandSettings.from_env(env)
         who = Principal(args.as_user, frozenset(args.role))
+        if args.namespace is None:
+            served = sorted(settings.access.namespaces)
+            if len(served) != 1:
+                raise UserError(
+                    f"--namespace is needed: FOUNDRY_DISCORD_NAMESPACES serves {served or 'none'}"
+                )
+            args.namespace = served[0]
         if args.state:
             return _on_simulator(args, settings, who)
         from foundry_lib.adapters.kubernetes_api import KubernetesAPI

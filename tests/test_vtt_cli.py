@@ -200,3 +200,29 @@ def test_the_simulator_deletes_a_scheduled_instance_when_due(
     assert ClusterState(state).get(FOUNDRY_INSTANCE, NS, "alpha") is not None
     assert simulate(state, now="2026-12-05T20:01:00Z") == 0
     assert ClusterState(state).get(FOUNDRY_INSTANCE, NS, "alpha") is None
+
+
+def test_create_without_a_license_uses_the_only_one_and_the_only_namespace(
+    capsys: pytest.CaptureFixture[str], state: Path
+) -> None:
+    full = ["vtt", "--as-user", "3", "--state", str(state), "--now", "2026-11-28T20:00:00Z", *SETTINGS, *NFS]
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main([*full, "create", "alpha"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("created alpha under license guild")
+    assert vtt(capsys, state, "20:01", "5", "create", "beta") == (
+        2,
+        "name the license to create it under (licenses you may use: none)",
+    )
+
+
+def test_without_a_namespace_and_several_served_it_asks_for_one(
+    capsys: pytest.CaptureFixture[str], state: Path
+) -> None:
+    several = ("--set", "FOUNDRY_DISCORD_NAMESPACES=tabletop,guild-hall")
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["vtt", "--as-user", "1", "--state", str(state), *several, "status"])
+    assert exit_info.value.code == 2
+    assert "--namespace is needed: FOUNDRY_DISCORD_NAMESPACES serves ['guild-hall', 'tabletop']" in (
+        capsys.readouterr().err
+    )

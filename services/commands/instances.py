@@ -25,10 +25,11 @@ from foundry_lib.scheduled_delete import DELETE_AT
 from services.commands.context import Context, Reply, UsageError, instance_target, target
 
 
-def create(ctx: Context, name: str, license_name: str, version: str | None = None) -> Reply:
+def create(ctx: Context, name: str, license_name: str | None = None, version: str | None = None) -> Reply:
     problem = dns1123_label_problem(name)
     if problem:
         raise UsageError(f"instance name {name!r}: {problem}")
+    license_name = license_name or _only_license(ctx)
     license_obj = ctx.get(FOUNDRY_LICENSE, license_name)
     ctx.require(Action.CREATE, target(ctx, license_obj))
     spec: dict[str, Any] = {"licenseRef": {"name": license_name}}
@@ -114,6 +115,20 @@ def update(ctx: Context, name: str, what: str, value: str | None = None) -> Repl
         ctx.settle()
         return Reply(f"asked for Foundry {value} on {name}; {_platform_says(ctx, name)}")
     raise UsageError(f"update {what!r}: use activate, deactivate or version")
+
+
+def _only_license(ctx: Context) -> str:
+    """Without a license named: the one license the caller may create instances under, if only one."""
+    ctx.served()
+    names = [
+        str(lic["metadata"]["name"])
+        for lic in ctx.kube.list(FOUNDRY_LICENSE, ctx.namespace)
+        if decide(Action.CREATE, ctx.who, target(ctx, lic), ctx.settings.access).allowed
+    ]
+    if len(names) != 1:
+        choices = ", ".join(sorted(names)) or "none"
+        raise UsageError(f"name the license to create it under (licenses you may use: {choices})")
+    return names[0]
 
 
 def _span(delta: timedelta) -> str:
