@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     from services.standby_page.serve import build_parser as build_standby_parser
 
     build_standby_parser(commands.add_parser("standby-page", help="serve the standby page players see"))
+    from foundry_platform.vtt_cli import build_parser as build_vtt_parser
+
+    build_vtt_parser(commands.add_parser("vtt", help="run the vtt commands as a Discord user would"))
     if argv and argv[0] == "releases":
         from foundry_platform.releases_cli import releases_main
 
@@ -42,4 +45,8 @@ def main(argv: list[str] | None = None) -> None:
         from foundry_platform.standby_cli import standby_page
 
         sys.exit(standby_page(args))
+    if args.command == "vtt":
+        from foundry_platform.vtt_cli import vtt
+
+        sys.exit(vtt(args))
     parser.print_help()

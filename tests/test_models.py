@@ -33,6 +33,7 @@ FULL_LICENSE = {
     "ownership": {
         "discordUserId": "123",
         "allowedActivators": [{"discordRoleId": "987"}, {"discordUserId": "5"}],
+        "allowedUsers": [{"discordUserId": "6"}],
     },
 }
 FULL_LICENSE["defaults"] |= {"resources": {"cpu": "500m", "memory": "2Gi"}, "storage": {"backend": "nfs"}}
@@ -181,6 +182,7 @@ REFUSED = [
     (LIC, "defaults.foundryVersion", "v13", "latest"),
     (LIC, "restrictions.allowedVersions[0]", "13", "13.348"),
     (LIC, "ownership.allowedActivators[0]", {}, "exactly one"),
+    (LIC, "ownership.allowedUsers[0]", {"discordRoleId": "1", "discordUserId": "2"}, "exactly one"),
     (LIC, "ownership.allowedActivators[0]", {"discordRoleId": "1", "discordUserId": "2"}, "exactly one"),
     (INST, "volumes.worlds.source", {}, ONE),
     (INST, "volumes.worlds.source", {"instance": "b", "path": "p"}, ONE),

@@ -704,3 +704,35 @@ async def test_a_request_the_monitor_deletes_runs_its_delete_workflow_through_kr
     assert kratix.state.get(FOUNDRY_ACTIVATION_REQUEST, *where) is None
     runs = [f"{r.kind} {r.name} {r.action}: {r.result}" for r in kratix.runs if r.action == "delete"]
     assert runs == ["FoundryActivationRequest campaign-beta-tonight delete: succeeded"]
+
+
+# -- the scheduled deletion timer: instances whose `vtt delete` grace period ended are deleted --
+
+
+async def test_the_monitor_deletes_instances_whose_scheduled_deletion_is_due(
+    emulator: kmock.KubernetesEmulator,
+    fake: FakeFoundry,
+    kube: KubernetesAPI,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for name, at in (
+        ("due", START - timedelta(seconds=1)),
+        ("later", START + timedelta(hours=1)),
+        ("kept", None),
+    ):
+        _put(emulator, FOUNDRY_INSTANCE, "tabletop", name, {})
+        if at is not None:
+            raw = dict(emulator.objects[_key(FOUNDRY_INSTANCE), "tabletop", name].raw)
+            raw["metadata"]["annotations"] = {"foundry.platform/delete-at": stamp(at)}
+            emulator.objects[_key(FOUNDRY_INSTANCE), "tabletop", name] = raw
+    foundry = FoundryClient(timeout=2.0)
+    monitor = _sweeper(kube, fake, foundry, retention=WEEK)
+    with caplog.at_level("INFO", logger="foundry.monitor"):
+        report = await asyncio.to_thread(monitor.cycle)
+    monitor.close()
+    foundry.close()
+    assert report.ok
+    assert [r.url.path.rsplit("/", 1)[1] for r in emulator["delete"]] == ["due"]
+    assert _stored(emulator, FOUNDRY_INSTANCE, "tabletop", "due") is None
+    assert _stored(emulator, FOUNDRY_INSTANCE, "tabletop", "later") is not None
+    assert "instance tabletop/due: deleted, its scheduled deletion time passed" in caplog.text

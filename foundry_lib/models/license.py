@@ -86,6 +86,17 @@ class Activator(SpecModel):
 class Ownership(SpecModel):
     discord_user_id: DiscordId | None = None
     allowed_activators: Annotated[list[Activator], Field(max_length=100)] = []
+    allowed_users: Annotated[
+        list[Activator],
+        Field(
+            max_length=100,
+            description=(
+                "Discord users or roles that may create instances under this license (within "
+                "restrictions.maxInstances) from the `vtt` commands; each instance's creator may then "
+                "update and delete it."
+            ),
+        ),
+    ] = []
 
 
 class FoundryLicenseSpec(SpecModel):

@@ -44,6 +44,7 @@ from foundry_lib.kube import (
     kind_of,
 )
 from foundry_lib.outcome import MANUAL_RECONCILIATION
+from foundry_lib.scheduled_delete import due_deletions
 from foundry_lib.settings import PlatformSettings
 from foundry_platform.simulator.kratix_status import (
     FINALIZERS,
@@ -205,6 +206,8 @@ class Engine:
         requests = self.kube.list_all(FOUNDRY_ACTIVATION_REQUEST)
         for namespace, name in expired_requests(requests, self.now, settings.activation_retention_delta):
             self.kube.delete(FOUNDRY_ACTIVATION_REQUEST, namespace, name)  # as the monitor does
+        for namespace, name in due_deletions(self.kube.list_all(FOUNDRY_INSTANCE), self.now):
+            self.kube.delete(FOUNDRY_INSTANCE, namespace, name)  # the monitor's scheduled deletions
 
     def _settle_now(self) -> None:
         limit = MAX_RUNS + RUNS_PER_RESOURCE * sum(

@@ -44,6 +44,7 @@ from foundry_lib.monitor import (
     worth_asking,
 )
 from foundry_lib.outcome import MANUAL_RECONCILIATION
+from foundry_lib.scheduled_delete import due_deletions
 from services.monitor.endpoint import EndpointTemplate
 from services.monitor.metrics import Metrics
 
@@ -132,6 +133,7 @@ class Monitor:
         failed = self._nudge(decided.nudges)
         nudges = len(decided.nudges) - len(failed)
         self._record(decided, polls, failed)
+        self._delete_scheduled(instances)
         deleted = 0
         if self._sweep_in == 0:
             deleted = self._sweep()
@@ -189,6 +191,19 @@ class Monitor:
             age = format_duration(self._retention)
             log.info("activation request %s: deleted, it finished more than %s ago", where, age)
         return deleted
+
+    def _delete_scheduled(self, instances: list[KubeObject]) -> None:
+        """Delete the instances whose scheduled deletion (`vtt delete`) is due; a failure is logged
+        and the next cycle tries again."""
+        for namespace, name in due_deletions(instances, self._clock()):
+            try:
+                accepted = self._kube.delete(FOUNDRY_INSTANCE, namespace, name)
+            except FoundryError as err:
+                self.metrics.api_errors.labels("delete").inc()
+                log.warning("instance %s/%s: scheduled deletion failed (%s), retrying", namespace, name, err)
+                continue
+            if accepted:
+                log.info("instance %s/%s: deleted, its scheduled deletion time passed", namespace, name)
 
     def _poll(self, instances: list[KubeObject]) -> dict[InstanceKey, Poll]:
         """Every running instance asked at once (bounded by the pool); stopped ones are not asked."""

@@ -1,0 +1,45 @@
+"""The command layer's settings: FOUNDRY_DISCORD_ADMIN_ROLE, FOUNDRY_DISCORD_NAMESPACES and
+FOUNDRY_DISCORD_DELETE_GRACE, read from a mapping so tests pass them directly."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+from foundry_lib.access import AccessSettings, parse_namespaces
+from foundry_lib.durations import DAYS_DURATION_PATTERN, parse_duration
+from foundry_lib.errors import UserError
+from foundry_lib.models.common import DiscordId
+
+_PREFIX = "FOUNDRY_"
+
+
+class CommandSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    discord_admin_role: DiscordId | None = None
+    # Comma-separated namespaces the commands serve; nothing outside them is visible.
+    discord_namespaces: Annotated[str, StringConstraints(pattern=r"^[a-z0-9,\s-]*$")] = ""
+    discord_delete_grace: Annotated[str, StringConstraints(pattern=DAYS_DURATION_PATTERN)] = "7d"
+
+    @property
+    def access(self) -> AccessSettings:
+        return AccessSettings(self.discord_admin_role, parse_namespaces(self.discord_namespaces))
+
+    @property
+    def delete_grace(self) -> timedelta:
+        return parse_duration(self.discord_delete_grace, days=True)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> CommandSettings:
+        values = {n: env[k] for n in cls.model_fields if (k := _PREFIX + n.upper()) in env and env[k] != ""}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{_PREFIX}{str(e['loc'][0]).upper()}: {e['msg']}" for e in err.errors(include_input=False)
+            )
+            raise UserError(f"command settings are invalid: {problems}", reason="Misconfigured") from None
