@@ -119,7 +119,7 @@ def _pending(facts: ActivationFacts, lic: Request[FoundryLicenseSpec]) -> Outcom
     target, decision = request.spec.instance_ref.name, request.spec.decision
     refused = ""
     if decision is not None:
-        why = refusal(decision, lic.spec.ownership)
+        why = refusal(decision, lic.spec.ownership, facts.settings.discord_admin_role)
         if why is None and decision.approved:
             return _approve(facts, lic, f"approved by {decision.by}")
         if why is None:

@@ -1,8 +1,9 @@
 """Who may decide an activation request, and when `autoWhenIdle` finds the live instance idle.
 
 Two pure rules of the activation workflow (DESIGN §7), each with a direct table test:
-- `refusal`: a decision counts only from the license owner or an `allowedActivators` entry (a user
-  id, or a role id the decision's writer vouches for in `decision.roles`);
+- `refusal`: a decision counts only from the license owner, an `allowedActivators` entry (a user
+  id, or a role id the decision's writer vouches for in `decision.roles`) or the platform's Foundry
+  admin role (vouched for the same way);
 - `idleness`: activity has three states (players present, confirmed zero, unknown) and only
   confirmed zero for `idleFor` is idle; counts older than two monitor intervals are unknown.
 """
@@ -22,8 +23,9 @@ _DISCORD_USER = re.compile(r"^discord:([0-9]{1,20})$")
 FRESH_INTERVALS = 2  # monitor counts are fresh for this many poll intervals (as the switchover guard)
 
 
-def refusal(decision: Decision, ownership: Ownership) -> str | None:
-    """Why this decision does not count, or None when its author may decide."""
+def refusal(decision: Decision, ownership: Ownership, admin_role: str | None = None) -> str | None:
+    """Why this decision does not count, or None when its author may decide. `admin_role` is the
+    platform's Foundry admin role (FOUNDRY_DISCORD_ADMIN_ROLE): its holders may decide everywhere."""
     match = _DISCORD_USER.match(decision.by)
     if match is None:
         return (
@@ -33,11 +35,13 @@ def refusal(decision: Decision, ownership: Ownership) -> str | None:
     user = match[1]
     users = {a.discord_user_id for a in ownership.allowed_activators if a.discord_user_id}
     roles = {a.discord_role_id for a in ownership.allowed_activators if a.discord_role_id}
+    if admin_role:
+        roles.add(admin_role)
     if user == ownership.discord_user_id or user in users or roles.intersection(decision.roles):
         return None
     return (
-        f"decision by {decision.by} does not count: only the license owner or an allowed activator "
-        "(ownership.allowedActivators) may approve or deny"
+        f"decision by {decision.by} does not count: only the license owner, an allowed activator "
+        "(ownership.allowedActivators) or a Foundry admin may approve or deny"
     )
 
 

@@ -26,6 +26,7 @@ from foundry_lib.hostnames import parse_base_domains
 from foundry_lib.models.common import (
     AbsolutePath,
     CpuQuantity,
+    DiscordId,
     DNSLabel,
     DNSSubdomain,
     Duration,
@@ -75,6 +76,8 @@ class PlatformSettings(BaseModel):
     snapshot_keep: Annotated[int, Field(ge=1, le=100)] = 3
     # How often the monitor polls every instance; player counts older than two intervals are unknown.
     monitor_interval: Duration = "30s"
+    # The Discord role whose holders are Foundry admins: the bot's commands and activation decisions.
+    discord_admin_role: DiscordId | None = None
     # How long finished activation requests are kept before the monitor's timer deletes them.
     activation_retention: Annotated[str, StringConstraints(pattern=DAYS_DURATION_PATTERN)] = "7d"
 

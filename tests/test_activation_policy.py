@@ -41,6 +41,22 @@ def test_only_the_owner_and_allowed_activators_decide(
         assert why is not None and "does not count" in why
 
 
+@pytest.mark.parametrize(
+    ("case", "roles", "admin_role", "allowed"),
+    [
+        ("the admin role, vouched for by the bot", ["950"], "950", True),
+        ("the admin role unset on the platform", ["950"], None, False),
+        ("another role than the admin role", ["951"], "950", False),
+        ("the admin role not vouched for", [], "950", False),
+    ],
+)
+def test_a_foundry_admin_decides_on_any_license(
+    case: str, roles: list[str], admin_role: str | None, allowed: bool
+) -> None:
+    decision = Decision.model_validate({"approved": True, "by": "discord:777", "roles": roles})
+    assert (refusal(decision, OWNERSHIP, admin_role) is None) is allowed, case
+
+
 def test_a_license_without_an_owner_lets_only_its_activators_decide() -> None:
     nobody = Ownership()
     assert refusal(Decision.model_validate({"approved": True, "by": "discord:100"}), nobody) is not None
