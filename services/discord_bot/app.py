@@ -182,16 +182,13 @@ def cancel_view(name: str) -> Callable[[str], discord.ui.View]:
     return build
 
 
-def build_tree(
-    client: discord.Client, deps: BotDeps, guild: discord.abc.Snowflake | None
-) -> app_commands.CommandTree[discord.Client]:
-    """The five slash commands on `client`, registered for `guild` (all guilds when None), and the
-    persistent buttons bound to `deps`."""
+def build_tree(client: discord.Client, deps: BotDeps) -> app_commands.CommandTree[discord.Client]:
+    """The five slash commands and the persistent buttons on `client`, bound to `deps`. Commands are
+    global; `main` copies them to the configured guild so they appear there at once."""
     for item in (CancelDelete, Approve, Deny):
         item.deps = deps
     client.add_dynamic_items(CancelDelete, Approve, Deny)
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
-    guilds = [guild] if guild is not None else []
 
     async def instance_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         return await _choices(deps, interaction, FOUNDRY_INSTANCE, current)
@@ -203,9 +200,7 @@ def build_tree(
         found = [v for v in ("latest", *deps.versions) if v.startswith(current)]
         return [app_commands.Choice(name=v, value=v) for v in found[:_MAX_CHOICES]]
 
-    @tree.command(
-        name="vtt-status", description="An instance in detail, or a summary of your licenses", guilds=guilds
-    )
+    @tree.command(name="vtt-status", description="An instance in detail, or a summary of your licenses")
     @app_commands.autocomplete(instance=instance_choices)
     async def vtt_status(
         interaction: Interaction, instance: str | None = None, namespace: str | None = None
@@ -218,7 +213,7 @@ def build_tree(
             f"status {instance or ''}".strip(),
         )
 
-    @tree.command(name="vtt-create", description="Create an instance under a license", guilds=guilds)
+    @tree.command(name="vtt-create", description="Create an instance under a license")
     @app_commands.autocomplete(license=license_choices, version=version_choices)
     async def vtt_create(
         interaction: Interaction,
@@ -236,9 +231,7 @@ def build_tree(
             public=True,
         )
 
-    @tree.command(
-        name="vtt-delete", description="Schedule an instance's deletion after the grace period", guilds=guilds
-    )
+    @tree.command(name="vtt-delete", description="Schedule an instance's deletion after the grace period")
     @app_commands.autocomplete(instance=instance_choices)
     async def vtt_delete(interaction: Interaction, instance: str, namespace: str | None = None) -> None:
         await answer(
@@ -254,7 +247,6 @@ def build_tree(
     @tree.command(
         name="vtt-update",
         description="Activate, deactivate or change the version of an instance",
-        guilds=guilds,
     )
     @app_commands.autocomplete(instance=instance_choices, value=version_choices)
     async def vtt_update(
@@ -273,9 +265,7 @@ def build_tree(
             public=True,
         )
 
-    @tree.command(
-        name="vtt-license", description="Show a license, or grant or revoke access to it", guilds=guilds
-    )
+    @tree.command(name="vtt-license", description="Show a license, or grant or revoke access to it")
     @app_commands.autocomplete(license=license_choices)
     async def vtt_license(
         interaction: Interaction,
