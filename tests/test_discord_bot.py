@@ -5,14 +5,21 @@ client. Commands run off the event loop, which keeps serving the emulator."""
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import signal
+import sys
+import urllib.request
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import discord
 import kmock
 import pytest
+from conftest import write_kubeconfig
 from discord import app_commands
 from kubernetes import client
 
@@ -24,6 +31,7 @@ from foundry_lib.kube import (
     FOUNDRY_KINDS,
     FOUNDRY_LICENSE,
 )
+from foundry_platform.cli import main
 from services.commands.settings import CommandSettings
 from services.discord_bot.app import Approve, BotDeps, CancelDelete, Deny, approval_view, build_tree
 
@@ -202,3 +210,76 @@ async def test_autocomplete_offers_names_from_the_cluster_and_versions_from_the_
     assert [c.value for c in licenses] == ["guild"]
     versions = await create._params["version"].autocomplete(FakeInteraction(5), "13")  # type: ignore[misc,union-attr]
     assert [c.value for c in versions] == ["13.348"]
+
+
+async def test_the_process_serves_healthz_keeps_the_token_out_of_the_log_and_stops_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    """`--no-gateway` keeps the process off Discord, so no network is needed."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "HOME": str(tmp_path),
+        "KUBECONFIG": str(write_kubeconfig(tmp_path / "kubeconfig", "http://127.0.0.1:9", token="t0ken")),
+        "DISCORD_TOKEN": "fake-token-s3cret",
+        "FOUNDRY_DISCORD_NAMESPACES": NS,
+        "FOUNDRY_DISCORD_GUILD_ID": "123",
+    }
+    args = ["discord-bot", "--no-gateway", "--host", "127.0.0.1", "--port", "0"]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from foundry_platform.cli import main; main()",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    line, found = "", None
+    while found is None:
+        read = (await asyncio.wait_for(process.stderr.readline(), timeout=20)).decode()
+        assert read, line
+        line += read
+        found = re.search(r"serving /healthz on 127\.0\.0\.1:(\d+)", read)
+    health = await asyncio.to_thread(_get, f"http://127.0.0.1:{found[1]}/healthz")
+    assert health == b"ok\n"
+    process.send_signal(signal.SIGTERM)
+    rest = (await asyncio.wait_for(process.stderr.read(), timeout=20)).decode()
+    assert await process.wait() == 0, line + rest
+    assert "stopped" in rest
+    assert "s3cret" not in line + rest and "Traceback" not in line + rest
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"FOUNDRY_DISCORD_NAMESPACES": NS}, "DISCORD_TOKEN is not set"),
+        ({"DISCORD_TOKEN": "x"}, "FOUNDRY_DISCORD_NAMESPACES is empty"),
+        (
+            {"DISCORD_TOKEN": "x", "FOUNDRY_DISCORD_NAMESPACES": NS, "FOUNDRY_DISCORD_GUILD_ID": "abc"},
+            "digits only",
+        ),
+    ],
+)
+def test_bad_settings_exit_2_naming_the_setting(
+    env: dict[str, str],
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for key in ("DISCORD_TOKEN", "FOUNDRY_DISCORD_NAMESPACES", "FOUNDRY_DISCORD_GUILD_ID"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SystemExit) as exit_:
+        main(["discord-bot", "--no-gateway"])
+    assert exit_.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        body: bytes = response.read()
+        return body
