@@ -33,6 +33,7 @@ from foundry_lib.kube import (
 )
 from foundry_platform.cli import main
 from services.commands.settings import CommandSettings
+from services.discord_bot.announce import POSTED, post_pending
 from services.discord_bot.app import Approve, BotDeps, CancelDelete, Deny, approval_view, build_tree
 
 NS = "tabletop"
@@ -98,7 +99,8 @@ async def _call(
 ) -> dict[str, Any]:
     command = tree.get_command(command_name)
     assert isinstance(command, app_commands.Command)
-    await command.callback(who, **kw)  # type: ignore[arg-type]
+    callback: Any = command.callback  # called as discord.py does, with the parsed options
+    await callback(who, **kw)
     return who.said
 
 
@@ -175,7 +177,8 @@ async def test_approval_buttons_pressed_by_allowed_and_forbidden_users(
     [request] = await asyncio.to_thread(kube.list, FOUNDRY_ACTIVATION_REQUEST, NS)
     name = request["metadata"]["name"]
     view = approval_view(NS, name)
-    assert [c.custom_id for c in view.children] == [f"vtt-approve:{NS}/{name}", f"vtt-deny:{NS}/{name}"]
+    children: list[Any] = view.children
+    assert [c.custom_id for c in children] == [f"vtt-approve:{NS}/{name}", f"vtt-deny:{NS}/{name}"]
     assert view.is_persistent()
     forbidden = await _press(Approve, f"vtt-approve:{NS}/{name}", FakeInteraction(5))
     assert forbidden["ephemeral"]
@@ -206,9 +209,9 @@ async def test_autocomplete_offers_names_from_the_cluster_and_versions_from_the_
     )
     create = tree.get_command("vtt-create")
     assert isinstance(create, app_commands.Command)
-    licenses = await create._params["license"].autocomplete(FakeInteraction(5), "")  # type: ignore[misc,union-attr]
+    licenses = await create._params["license"].autocomplete(FakeInteraction(5), "")  # type: ignore[misc]
     assert [c.value for c in licenses] == ["guild"]
-    versions = await create._params["version"].autocomplete(FakeInteraction(5), "13")  # type: ignore[misc,union-attr]
+    versions = await create._params["version"].autocomplete(FakeInteraction(5), "13")  # type: ignore[misc]
     assert [c.value for c in versions] == ["13.348"]
 
 
@@ -283,3 +286,45 @@ def _get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=5) as response:
         body: bytes = response.read()
         return body
+
+
+def _request(name: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "foundry.platform/v1alpha1",
+        "kind": "FoundryActivationRequest",
+        "metadata": {"name": name, "namespace": NS, **spec.pop("metadata", {})},
+        "spec": {
+            "instanceRef": {"name": "alpha"},
+            "requestedBy": {"source": "standby-page", "displayName": "Mira"},
+            **spec,
+        },
+    }
+
+
+async def test_open_requests_are_posted_once_with_approve_and_deny(
+    kube: KubernetesAPI, log: list[str]
+) -> None:
+    deps = BotDeps(kube, SETTINGS, (), lambda: NOW, log.append)
+    for request in (
+        _request("new", reason="session tonight"),
+        _request("decided", decision={"approved": False, "by": "discord:1"}),
+        _request("posted", metadata={"annotations": {POSTED: "2026-11-28T19:00:00Z"}}),
+    ):
+        await asyncio.to_thread(kube.create, FOUNDRY_ACTIVATION_REQUEST, NS, request)
+    sent: list[tuple[str, list[str]]] = []
+
+    async def send(text: str, view: discord.ui.View) -> None:
+        children: list[Any] = view.children
+        sent.append((text, [c.custom_id for c in children]))
+
+    assert await post_pending(deps, send) == 1
+    assert sent == [
+        (
+            "Mira asks to activate **alpha** (tabletop, from the standby page): session tonight",
+            [f"vtt-approve:{NS}/new", f"vtt-deny:{NS}/new"],
+        )
+    ]
+    stored = await asyncio.to_thread(kube.get, FOUNDRY_ACTIVATION_REQUEST, NS, "new")
+    assert (stored or {})["metadata"]["annotations"][POSTED] == "2026-11-28T20:00:00Z"
+    assert await post_pending(deps, send) == 0  # a restarted bot does not post it again
+    assert log == [f"posted activation request {NS}/new for approval"]

@@ -1,8 +1,9 @@
 """`foundry-platform discord-bot`: arguments, wiring, /healthz and a clean shutdown on SIGTERM/SIGINT.
 
-The token comes from DISCORD_TOKEN (a Secret in the cluster) and is never logged. `--no-gateway`
-serves /healthz without connecting to Discord (a smoke test of the image and the wiring; the
-process tests use it so they need no network).
+The token comes from DISCORD_TOKEN (a Secret in the cluster) and is never logged. With
+FOUNDRY_DISCORD_APPROVAL_CHANNEL set, new activation requests are posted there with Approve / Deny.
+`--no-gateway` serves /healthz without connecting to Discord (a smoke test of the image and the
+wiring; the process tests use it so they need no network).
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import discord
 
 from foundry_lib.adapters.catalog_files import load_packaged_catalog
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
-from foundry_lib.errors import UserError
+from foundry_lib.errors import FoundryError, UserError
 from services.commands.settings import CommandSettings
+from services.discord_bot.announce import post_pending
 from services.discord_bot.app import BotDeps, build_tree
 from services.monitor.http import StatusServer
 
 log = logging.getLogger("foundry.discord")
+ANNOUNCE_EVERY = 30.0  # seconds between looks for new activation requests
 
 
 def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -54,13 +57,18 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 class FoundryBot(discord.Client):
     """The Discord client: its commands and buttons come from `build_tree`, bound to `deps`."""
 
-    def __init__(self, deps: BotDeps, guild_id: int | None) -> None:
+    def __init__(self, deps: BotDeps, guild_id: int | None, approval_channel: int | None) -> None:
         discord.VoiceClient.warn_nacl = False  # the bot never joins voice; PyNaCl is not needed
         super().__init__(intents=discord.Intents(guilds=True))
+        self.deps = deps
         self.tree = build_tree(self, deps)
         self.guild_id = guild_id
+        self.approval_channel = approval_channel
+        self._announcer: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
+        if self.approval_channel is not None:
+            self._announcer = asyncio.create_task(self._announce(self.approval_channel))
         if self.guild_id is not None:
             guild = discord.Object(id=self.guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -68,12 +76,30 @@ class FoundryBot(discord.Client):
         else:
             await self.tree.sync()
 
+    async def _announce(self, channel_id: int) -> None:
+        """Every ANNOUNCE_EVERY seconds, posts new activation requests to the approval channel."""
+        await self.wait_until_ready()
+        channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            log.error("FOUNDRY_DISCORD_APPROVAL_CHANNEL %d is not a text channel", channel_id)
+            return
 
-def _guild_id(text: str | None) -> int | None:
+        async def send(text: str, view: discord.ui.View) -> None:
+            await channel.send(text, view=view)
+
+        while not self.is_closed():
+            try:
+                await post_pending(self.deps, send)
+            except (FoundryError, discord.DiscordException) as err:
+                log.warning("posting activation requests failed: %s", err)
+            await asyncio.sleep(ANNOUNCE_EVERY)
+
+
+def _discord_id(text: str | None, name: str) -> int | None:
     if not text:
         return None
     if not re.fullmatch(r"[0-9]{1,20}", text):
-        raise UserError(f"--guild-id / FOUNDRY_DISCORD_GUILD_ID {text!r} must be a Discord id (digits only)")
+        raise UserError(f"{name} {text!r} must be a Discord id (digits only)")
     return int(text)
 
 
@@ -83,7 +109,13 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         settings = CommandSettings.from_env(os.environ)
-        guild_id = _guild_id(args.guild_id or os.environ.get("FOUNDRY_DISCORD_GUILD_ID"))
+        guild_id = _discord_id(
+            args.guild_id or os.environ.get("FOUNDRY_DISCORD_GUILD_ID"),
+            "--guild-id / FOUNDRY_DISCORD_GUILD_ID",
+        )
+        channel = _discord_id(
+            os.environ.get("FOUNDRY_DISCORD_APPROVAL_CHANNEL"), "FOUNDRY_DISCORD_APPROVAL_CHANNEL"
+        )
         token = os.environ.get("DISCORD_TOKEN", "")
         if not token:
             raise UserError("DISCORD_TOKEN is not set: mount the bot token Secret as this variable")
@@ -100,17 +132,19 @@ def run(args: argparse.Namespace) -> int:
     versions = tuple(r.version for r in sorted(load_packaged_catalog(), key=lambda r: r.key, reverse=True))
     deps = BotDeps(kube, settings, versions, lambda: datetime.now(UTC), log.info)
     try:
-        return asyncio.run(_serve(args, deps, guild_id, token))
+        return asyncio.run(_serve(args, deps, guild_id, channel, token))
     finally:
         kube.close()
 
 
-async def _serve(args: argparse.Namespace, deps: BotDeps, guild_id: int | None, token: str) -> int:
+async def _serve(
+    args: argparse.Namespace, deps: BotDeps, guild_id: int | None, channel: int | None, token: str
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    bot = FoundryBot(deps, guild_id)
+    bot = FoundryBot(deps, guild_id, channel)
     try:
         server = StatusServer(args.host, args.port, healthy=lambda: not bot.is_closed(), metrics=lambda: b"")
     except OSError as err:
