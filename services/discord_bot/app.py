@@ -14,7 +14,7 @@ from discord import app_commands
 
 from foundry_lib.access import Principal
 from foundry_lib.errors import FoundryError, UserError
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI, KubeObject
 from services.commands import approvals, instances, licenses
 from services.commands.context import Code, CommandError, Context, Reply
 from services.commands.settings import CommandSettings
@@ -191,10 +191,18 @@ def build_tree(client: discord.Client, deps: BotDeps) -> app_commands.CommandTre
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
 
     async def instance_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await _choices(deps, interaction, FOUNDRY_INSTANCE, current)
+        spaces = _spaces(deps, interaction)
+        return _choices(
+            [o for ns in spaces for o in await asyncio.to_thread(deps.kube.list, FOUNDRY_INSTANCE, ns)],
+            current,
+        )
 
     async def license_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return await _choices(deps, interaction, FOUNDRY_LICENSE, current)
+        spaces = _spaces(deps, interaction)
+        return _choices(
+            [o for ns in spaces for o in await asyncio.to_thread(deps.kube.list, FOUNDRY_LICENSE, ns)],
+            current,
+        )
 
     async def version_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
         found = [v for v in ("latest", *deps.versions) if v.startswith(current)]
@@ -300,16 +308,13 @@ def build_tree(client: discord.Client, deps: BotDeps) -> app_commands.CommandTre
     return tree
 
 
-async def _choices(
-    deps: BotDeps, interaction: Interaction, kind: Any, current: str
-) -> list[app_commands.Choice[str]]:
-    """Names in the namespace the caller picked (or the only served one); nothing outside them."""
+def _spaces(deps: BotDeps, interaction: Interaction) -> list[str]:
+    """The namespace the caller picked, or the only served one; nothing outside the served ones."""
     served = deps.settings.access.namespaces
     picked = getattr(interaction.namespace, "namespace", None)
-    spaces = [picked] if picked in served else sorted(served) if len(served) == 1 else []
-    names: list[str] = []
-    for ns in spaces:
-        objs = await asyncio.to_thread(deps.kube.list, kind, ns)
-        names += [str(o["metadata"]["name"]) for o in objs]
-    found = sorted(n for n in names if n.startswith(current))
+    return [picked] if picked in served else sorted(served) if len(served) == 1 else []
+
+
+def _choices(objects: list[KubeObject], current: str) -> list[app_commands.Choice[str]]:
+    found = sorted(n for o in objects if (n := str(o["metadata"]["name"])).startswith(current))
     return [app_commands.Choice(name=n, value=n) for n in found[:_MAX_CHOICES]]
