@@ -34,7 +34,7 @@ from foundry_lib.kube import (
 from foundry_platform.cli import main
 from services.commands.settings import CommandSettings
 from services.discord_bot.announce import POSTED, post_pending
-from services.discord_bot.app import Approve, BotDeps, CancelDelete, Deny, approval_view, build_tree
+from services.discord_bot.app import Bot, BotDeps, approval_view, build_tree
 
 NS = "tabletop"
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
@@ -89,9 +89,14 @@ def log() -> list[str]:
 
 
 @pytest.fixture
-def tree(kube: KubernetesAPI, log: list[str]) -> app_commands.CommandTree[discord.Client]:
+def bot(kube: KubernetesAPI, log: list[str]) -> Bot:
     deps = BotDeps(kube, SETTINGS, ("13.348", "12.331"), lambda: NOW, log.append)
     return build_tree(discord.Client(intents=discord.Intents(guilds=True)), deps)
+
+
+@pytest.fixture
+def tree(bot: Bot) -> app_commands.CommandTree[discord.Client]:
+    return bot.tree
 
 
 async def _call(
@@ -123,7 +128,7 @@ def test_the_tree_offers_the_five_commands(tree: app_commands.CommandTree[discor
 
 
 async def test_create_status_activate_delete_cancel(
-    tree: app_commands.CommandTree[discord.Client], kube: KubernetesAPI, log: list[str]
+    bot: Bot, tree: app_commands.CommandTree[discord.Client], kube: KubernetesAPI, log: list[str]
 ) -> None:
     await asyncio.to_thread(kube.create, FOUNDRY_LICENSE, NS, LICENSE)
     denied = await _call(tree, "vtt-create", FakeInteraction(3), name="alpha", license="guild")
@@ -145,9 +150,9 @@ async def test_create_status_activate_delete_cancel(
     assert "alpha will be deleted at 2026-12-05T20:00:00Z (in 7d)" in gone["content"]
     [button] = gone["view"].children
     assert button.custom_id == "vtt-cancel:tabletop/alpha"
-    refused = await _press(CancelDelete, button.custom_id, FakeInteraction(5))
+    refused = await _press(bot.cancel, button.custom_id, FakeInteraction(5))
     assert refused["ephemeral"] and "the instance's creator <@3>" in refused["content"]
-    cancelled = await _press(CancelDelete, button.custom_id, FakeInteraction(3))
+    cancelled = await _press(bot.cancel, button.custom_id, FakeInteraction(3))
     assert cancelled["content"].startswith("deletion of alpha cancelled")
     annotations = (await asyncio.to_thread(kube.get, FOUNDRY_INSTANCE, NS, "alpha") or {})["metadata"].get(
         "annotations"
@@ -158,7 +163,7 @@ async def test_create_status_activate_delete_cancel(
 
 
 async def test_approval_buttons_pressed_by_allowed_and_forbidden_users(
-    tree: app_commands.CommandTree[discord.Client], kube: KubernetesAPI
+    bot: Bot, tree: app_commands.CommandTree[discord.Client], kube: KubernetesAPI
 ) -> None:
     await asyncio.to_thread(kube.create, FOUNDRY_LICENSE, NS, LICENSE)
     await asyncio.to_thread(
@@ -180,20 +185,20 @@ async def test_approval_buttons_pressed_by_allowed_and_forbidden_users(
     children: list[Any] = view.children
     assert [c.custom_id for c in children] == [f"vtt-approve:{NS}/{name}", f"vtt-deny:{NS}/{name}"]
     assert view.is_persistent()
-    forbidden = await _press(Approve, f"vtt-approve:{NS}/{name}", FakeInteraction(5))
+    forbidden = await _press(bot.approve, f"vtt-approve:{NS}/{name}", FakeInteraction(5))
     assert forbidden["ephemeral"]
     assert "only the license owner <@1>, its activators or a Foundry admin (<@&900>)" in forbidden["content"]
     assert (
         "decision"
         not in (await asyncio.to_thread(kube.get, FOUNDRY_ACTIVATION_REQUEST, NS, name) or {})["spec"]
     )
-    approved = await _press(Approve, f"vtt-approve:{NS}/{name}", FakeInteraction(8, 77))
+    approved = await _press(bot.approve, f"vtt-approve:{NS}/{name}", FakeInteraction(8, 77))
     assert approved["content"] == f"<@8> approved the activation of alpha (request {name})"
     decision = (await asyncio.to_thread(kube.get, FOUNDRY_ACTIVATION_REQUEST, NS, name) or {})["spec"][
         "decision"
     ]
     assert decision == {"approved": True, "by": "discord:8", "roles": ["77"], "at": "2026-11-28T20:00:00Z"}
-    again = await _press(Deny, f"vtt-deny:{NS}/{name}", FakeInteraction(1))
+    again = await _press(bot.deny, f"vtt-deny:{NS}/{name}", FakeInteraction(1))
     assert again["content"] == f"request {name} was already approved by <@8>"
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import discord
 from discord import app_commands
@@ -92,9 +92,10 @@ async def answer(
 class CancelDelete(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-cancel:" + _KEY
 ):
-    """Undoes a scheduled deletion; the custom_id names the instance, so it works after a restart."""
+    """Undoes a scheduled deletion; the custom_id names the instance, so it works after a restart.
+    `build_tree` registers a subclass bound to its `deps`."""
 
-    deps: BotDeps
+    deps: ClassVar[BotDeps]
 
     def __init__(self, namespace: str, name: str) -> None:
         super().__init__(
@@ -125,8 +126,8 @@ class CancelDelete(
 
 
 class _Decide(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-decide:" + _KEY):
-    approved: bool
-    deps: BotDeps
+    approved: ClassVar[bool]
+    deps: ClassVar[BotDeps]
 
     def __init__(self, namespace: str, name: str) -> None:
         verb = "approve" if self.approved else "deny"
@@ -182,12 +183,32 @@ def cancel_view(name: str) -> Callable[[str], discord.ui.View]:
     return build
 
 
-def build_tree(client: discord.Client, deps: BotDeps) -> app_commands.CommandTree[discord.Client]:
+@dataclass(frozen=True)
+class Bot:
+    """The command tree and the button classes bound to one `BotDeps`, registered on one client."""
+
+    tree: app_commands.CommandTree[discord.Client]
+    cancel: type[CancelDelete]
+    approve: type[Approve]
+    deny: type[Deny]
+
+
+def build_tree(client: discord.Client, deps: BotDeps) -> Bot:
     """The five slash commands and the persistent buttons on `client`, bound to `deps`. Commands are
     global; `main` copies them to the configured guild so they appear there at once."""
-    for item in (CancelDelete, Approve, Deny):
+
+    class BoundCancel(CancelDelete, template=CancelDelete.__discord_ui_compiled_template__):
+        pass
+
+    class BoundApprove(Approve, template=Approve.__discord_ui_compiled_template__):
+        pass
+
+    class BoundDeny(Deny, template=Deny.__discord_ui_compiled_template__):
+        pass
+
+    for item in (BoundCancel, BoundApprove, BoundDeny):
         item.deps = deps
-    client.add_dynamic_items(CancelDelete, Approve, Deny)
+    client.add_dynamic_items(BoundCancel, BoundApprove, BoundDeny)
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
 
     async def instance_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -305,7 +326,7 @@ def build_tree(client: discord.Client, deps: BotDeps) -> app_commands.CommandTre
             public=True,
         )
 
-    return tree
+    return Bot(tree, BoundCancel, BoundApprove, BoundDeny)
 
 
 def _spaces(deps: BotDeps, interaction: Interaction) -> list[str]:

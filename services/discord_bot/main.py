@@ -61,7 +61,7 @@ class FoundryBot(discord.Client):
         discord.VoiceClient.warn_nacl = False  # the bot never joins voice; PyNaCl is not needed
         super().__init__(intents=discord.Intents(guilds=True))
         self.deps = deps
-        self.tree = build_tree(self, deps)
+        self.tree = build_tree(self, deps).tree
         self.guild_id = guild_id
         self.approval_channel = approval_channel
         self._announcer: asyncio.Task[None] | None = None
