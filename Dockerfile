@@ -3,6 +3,7 @@
 #   docker build --target pipelines     -t <registry>/foundry-platform:<version> .
 #   docker build --target monitor       -t <registry>/foundry-platform-monitor:<version> .
 #   docker build --target standby-page  -t <registry>/foundry-platform-standby-page:<version> .
+#   docker build --target discord-bot   -t <registry>/foundry-platform-discord-bot:<version> .
 # The version is pyproject.toml's `version` (nowhere else); `make images REGISTRY=... ` tags with it.
 # The builder turns the source into wheels; the runtime installs them offline and nothing else (no
 # compiler, no pip cache, no network at start-up).
@@ -41,7 +42,10 @@ FROM runtime AS standby-page
 EXPOSE 8080
 ENTRYPOINT ["foundry-platform", "standby-page"]
 
-# The Discord bot's target goes here, `FROM runtime AS discord-bot`, with issue 14.
+# The Discord bot: /healthz on 8080; DISCORD_TOKEN comes from a Secret.
+FROM runtime AS discord-bot
+EXPOSE 8080
+ENTRYPOINT ["foundry-platform", "discord-bot"]
 
 # Last, so a plain `docker build .` gives the image the Promises reference.
 # Kratix pipelines: each container's `command` is one of the foundry-*-configure/-delete scripts.

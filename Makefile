@@ -62,6 +62,7 @@ images: ## Build one image per role (Dockerfile targets), tagged with the pyproj
 	docker build --target pipelines -t $(IMAGE) .
 	docker build --target monitor -t $(REGISTRY)/foundry-platform-monitor:$(VERSION) .
 	docker build --target standby-page -t $(REGISTRY)/foundry-platform-standby-page:$(VERSION) .
+	docker build --target discord-bot -t $(REGISTRY)/foundry-platform-discord-bot:$(VERSION) .
 
 e2e: ## End to end on a throwaway kind cluster (needs docker, kind, kubectl, network; KEEP=1 keeps it)
 	scripts/e2e.sh

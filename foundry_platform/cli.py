@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> None:
         from services.monitor.main import monitor_main
 
         sys.exit(monitor_main(argv[1:]))
+    commands.add_parser("discord-bot", help="serve the vtt commands as a Discord bot", add_help=False)
+    if argv and argv[0] == "discord-bot":
+        from services.discord_bot.main import discord_bot_main
+
+        sys.exit(discord_bot_main(argv[1:]))
     from services.standby_page.serve import build_parser as build_standby_parser
 
     build_standby_parser(commands.add_parser("standby-page", help="serve the standby page players see"))

@@ -32,14 +32,26 @@ SERVICE_PERMISSIONS: Mapping[str, Mapping[str, str]] = {
         "foundrylicenses": "list",
         "foundryactivationrequests": "list create",
     },
+    # services/commands and services/discord_bot: the vtt commands, autocomplete, approvals.
+    "discord-bot": {
+        "foundryinstances": "get list create patch",
+        "foundrylicenses": "get list patch",
+        "foundryactivationrequests": "get list create patch",
+        "events": "create",  # the audit trail (core group)
+    },
 }
+CORE_RESOURCES = frozenset({"events"})  # in the core API group, not foundry.platform
 
 
 def objects(service: str) -> list[dict[str, Any]]:
     """The ServiceAccount, ClusterRole and ClusterRoleBinding of one service."""
     name = f"foundry-{service}"
     rules = [
-        {"apiGroups": [GROUP], "resources": [resource], "verbs": verbs.split()}
+        {
+            "apiGroups": ["" if resource in CORE_RESOURCES else GROUP],
+            "resources": [resource],
+            "verbs": verbs.split(),
+        }
         for resource, verbs in SERVICE_PERMISSIONS[service].items()
     ]
     subject = {"kind": "ServiceAccount", "name": name, "namespace": NAMESPACE}

@@ -20,7 +20,12 @@ DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 VERSION = PYPROJECT["project"]["version"]
 SCRIPTS = set(PYPROJECT["project"]["scripts"])
-ROLES = {"pipelines": None, "monitor": "monitor", "standby-page": "standby-page"}
+ROLES = {
+    "pipelines": None,
+    "monitor": "monitor",
+    "standby-page": "standby-page",
+    "discord-bot": "discord-bot",
+}
 
 
 def _stages() -> dict[str, list[str]]:

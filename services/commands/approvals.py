@@ -1,0 +1,50 @@
+"""`approve|deny <request>`: an activator decides a FoundryActivationRequest (the Discord buttons).
+
+The decision is written as `spec.decision` {approved, by: discord:<id>, roles, at}; the activation
+pipeline re-checks the approver against the license and acts. The policy check here is the same
+`Action.APPROVE` row of `foundry_lib.access`, so a forbidden presser learns who can.
+"""
+
+from __future__ import annotations
+
+from foundry_lib.access import Action
+from foundry_lib.conditions import rfc3339
+from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST
+from services.commands.context import Context, Reply, UsageError, instance_target
+
+
+def decide_request(ctx: Context, request_name: str, *, approved: bool) -> Reply:
+    ctx.served()
+    request = ctx.kube.get(FOUNDRY_ACTIVATION_REQUEST, ctx.namespace, request_name)
+    if request is None:
+        raise UsageError(f"there is no activation request {request_name} in namespace {ctx.namespace}")
+    spec = request.get("spec") or {}
+    instance = str((spec.get("instanceRef") or {}).get("name") or "")
+    _, _, tgt = instance_target(ctx, instance)
+    ctx.require(Action.APPROVE, tgt)
+    earlier = spec.get("decision")
+    if earlier:
+        verdict = "approved" if earlier.get("approved") else "denied"
+        return Reply(f"request {request_name} was already {verdict} by {_mention(str(earlier.get('by')))}")
+    decision = {
+        "approved": approved,
+        "by": f"discord:{ctx.who.user_id}",
+        "roles": sorted(ctx.who.role_ids),
+        "at": rfc3339(ctx.now),
+    }
+    ctx.kube.merge_patch(
+        FOUNDRY_ACTIVATION_REQUEST, ctx.namespace, request_name, {"spec": {"decision": decision}}
+    )
+    verb = "approved" if approved else "denied"
+    ctx.audit(
+        FOUNDRY_ACTIVATION_REQUEST,
+        request,
+        "ActivationApproved" if approved else "ActivationDenied",
+        f"{verb} the activation of {instance}",
+    )
+    ctx.settle()
+    return Reply(f"{ctx.who.mention} {verb} the activation of {instance} (request {request_name})")
+
+
+def _mention(by: str) -> str:
+    return f"<@{by.removeprefix('discord:')}>" if by.startswith("discord:") else by

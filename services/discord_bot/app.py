@@ -1,0 +1,341 @@
+"""The app-command tree and the persistent buttons; every dependency comes in through `BotDeps`."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+import discord
+from discord import app_commands
+
+from foundry_lib.access import Principal
+from foundry_lib.errors import FoundryError, UserError
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI, KubeObject
+from services.commands import approvals, instances, licenses
+from services.commands.context import Code, CommandError, Context, Reply
+from services.commands.settings import CommandSettings
+from services.commands.status import status
+
+Interaction = discord.Interaction[discord.Client]
+Command = Callable[[Context], Reply]
+_MAX_CHOICES = 25  # Discord's autocomplete limit
+_KEY = r"(?P<namespace>[a-z0-9-]{1,63})/(?P<name>[a-z0-9.-]{1,253})"
+
+
+@dataclass(frozen=True)
+class BotDeps:
+    """What the bot acts through: the cluster, the settings, the release versions and the clock."""
+
+    kube: KubeAPI
+    settings: CommandSettings
+    versions: Sequence[str]
+    clock: Callable[[], datetime]
+    log: Callable[[str], None]
+
+
+def principal_of(interaction: Interaction) -> Principal:
+    """The user id and, in a guild, the role ids Discord says the user holds."""
+    roles = getattr(interaction.user, "roles", None) or []
+    return Principal(str(interaction.user.id), frozenset(str(r.id) for r in roles))
+
+
+def execute(command: Command, ctx: Context) -> Reply:
+    """An error becomes a short, honest reply; never a traceback."""
+    try:
+        return command(ctx)
+    except CommandError as err:
+        return Reply(err.message, err.code)
+    except UserError as err:
+        return Reply(err.message, Code.USAGE)
+    except FoundryError as err:
+        return Reply(f"the Kubernetes API refused or failed: {err}", Code.FAILED)
+
+
+async def run(
+    deps: BotDeps, who: Principal, namespace: str | None, command: Command, what: str
+) -> tuple[Reply, str]:
+    """Runs the blocking command in a thread; returns the reply and the namespace it ran in."""
+    served = sorted(deps.settings.access.namespaces)
+    if namespace is None:
+        if len(served) != 1:
+            return Reply(f"name the namespace: this bot serves {', '.join(served) or 'none'}", Code.USAGE), ""
+        namespace = served[0]
+    ctx = Context(deps.kube, who, namespace, deps.settings, deps.clock(), log=deps.log)
+    reply = await asyncio.to_thread(execute, command, ctx)
+    deps.log(f"discord:{who.user_id} {what} in {namespace}: {reply.code.name.lower()}")
+    return reply, namespace
+
+
+async def answer(
+    deps: BotDeps,
+    interaction: Interaction,
+    namespace: str | None,
+    command: Command,
+    what: str,
+    *,
+    public: bool = False,
+    view: Callable[[str], discord.ui.View] | None = None,
+) -> None:
+    """Denials, errors and replies that concern only the caller are ephemeral."""
+    reply, ns = await run(deps, principal_of(interaction), namespace, command, what)
+    done = reply.code is Code.DONE
+    kwargs: dict[str, Any] = {"ephemeral": not (public and done)}
+    if view is not None and done:
+        kwargs["view"] = view(ns)
+    await interaction.response.send_message(reply.text, **kwargs)
+
+
+class CancelDelete(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-cancel:" + _KEY
+):
+    """Undoes a scheduled deletion; the custom_id names the instance, so it works after a restart.
+    `build_tree` registers a subclass bound to its `deps`."""
+
+    deps: ClassVar[BotDeps]
+
+    def __init__(self, namespace: str, name: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Cancel deletion",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"vtt-cancel:{namespace}/{name}",
+            )
+        )
+        self.namespace, self.name = namespace, name
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CancelDelete:
+        return cls(match["namespace"], match["name"])
+
+    async def callback(self, interaction: Interaction) -> None:
+        name = self.name
+        await answer(
+            self.deps,
+            interaction,
+            self.namespace,
+            lambda ctx: instances.delete(ctx, name, cancel=True),
+            f"delete {name} --cancel",
+            public=True,
+        )
+
+
+class _Decide(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-decide:" + _KEY):
+    approved: ClassVar[bool]
+    deps: ClassVar[BotDeps]
+
+    def __init__(self, namespace: str, name: str) -> None:
+        verb = "approve" if self.approved else "deny"
+        super().__init__(
+            discord.ui.Button(
+                label=verb.capitalize(),
+                style=discord.ButtonStyle.success if self.approved else discord.ButtonStyle.danger,
+                custom_id=f"vtt-{verb}:{namespace}/{name}",
+            )
+        )
+        self.namespace, self.name = namespace, name
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> _Decide:
+        return cls(match["namespace"], match["name"])
+
+    async def callback(self, interaction: Interaction) -> None:
+        name, approved = self.name, self.approved
+        await answer(
+            self.deps,
+            interaction,
+            self.namespace,
+            lambda ctx: approvals.decide_request(ctx, name, approved=approved),
+            f"{'approve' if approved else 'deny'} {name}",
+            public=True,
+        )
+
+
+class Approve(_Decide, template=r"vtt-approve:" + _KEY):
+    approved = True
+
+
+class Deny(_Decide, template=r"vtt-deny:" + _KEY):
+    approved = False
+
+
+def approval_view(namespace: str, request: str) -> discord.ui.View:
+    """Approve / Deny for one activation request: persistent (no timeout, custom_ids keyed by it)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(Approve(namespace, request))
+    view.add_item(Deny(namespace, request))
+    return view
+
+
+def cancel_view(name: str) -> Callable[[str], discord.ui.View]:
+    def build(namespace: str) -> discord.ui.View:
+        view = discord.ui.View(timeout=None)
+        view.add_item(CancelDelete(namespace, name))
+        return view
+
+    return build
+
+
+@dataclass(frozen=True)
+class Bot:
+    """The command tree and the button classes bound to one `BotDeps`, registered on one client."""
+
+    tree: app_commands.CommandTree[discord.Client]
+    cancel: type[CancelDelete]
+    approve: type[Approve]
+    deny: type[Deny]
+
+
+def build_tree(client: discord.Client, deps: BotDeps) -> Bot:
+    """The five slash commands and the persistent buttons on `client`, bound to `deps`. Commands are
+    global; `main` copies them to the configured guild so they appear there at once."""
+
+    class BoundCancel(CancelDelete, template=CancelDelete.__discord_ui_compiled_template__):
+        pass
+
+    class BoundApprove(Approve, template=Approve.__discord_ui_compiled_template__):
+        pass
+
+    class BoundDeny(Deny, template=Deny.__discord_ui_compiled_template__):
+        pass
+
+    for item in (BoundCancel, BoundApprove, BoundDeny):
+        item.deps = deps
+    client.add_dynamic_items(BoundCancel, BoundApprove, BoundDeny)
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+
+    async def instance_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        spaces = _spaces(deps, interaction)
+        return _choices(
+            [o for ns in spaces for o in await asyncio.to_thread(deps.kube.list, FOUNDRY_INSTANCE, ns)],
+            current,
+        )
+
+    async def license_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        spaces = _spaces(deps, interaction)
+        return _choices(
+            [o for ns in spaces for o in await asyncio.to_thread(deps.kube.list, FOUNDRY_LICENSE, ns)],
+            current,
+        )
+
+    async def version_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        found = [v for v in ("latest", *deps.versions) if v.startswith(current)]
+        return [app_commands.Choice(name=v, value=v) for v in found[:_MAX_CHOICES]]
+
+    @tree.command(name="vtt-status", description="An instance in detail, or a summary of your licenses")
+    @app_commands.autocomplete(instance=instance_choices)
+    async def vtt_status(
+        interaction: Interaction, instance: str | None = None, namespace: str | None = None
+    ) -> None:
+        await answer(
+            deps,
+            interaction,
+            namespace,
+            lambda ctx: status(ctx, instance),
+            f"status {instance or ''}".strip(),
+        )
+
+    @tree.command(name="vtt-create", description="Create an instance under a license")
+    @app_commands.autocomplete(license=license_choices, version=version_choices)
+    async def vtt_create(
+        interaction: Interaction,
+        name: str,
+        license: str | None = None,
+        version: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        await answer(
+            deps,
+            interaction,
+            namespace,
+            lambda ctx: instances.create(ctx, name, license, version),
+            f"create {name}",
+            public=True,
+        )
+
+    @tree.command(name="vtt-delete", description="Schedule an instance's deletion after the grace period")
+    @app_commands.autocomplete(instance=instance_choices)
+    async def vtt_delete(interaction: Interaction, instance: str, namespace: str | None = None) -> None:
+        await answer(
+            deps,
+            interaction,
+            namespace,
+            lambda ctx: instances.delete(ctx, instance),
+            f"delete {instance}",
+            public=True,
+            view=cancel_view(instance),
+        )
+
+    @tree.command(
+        name="vtt-update",
+        description="Activate, deactivate or change the version of an instance",
+    )
+    @app_commands.autocomplete(instance=instance_choices, value=version_choices)
+    async def vtt_update(
+        interaction: Interaction,
+        instance: str,
+        what: Literal["activate", "deactivate", "version"],
+        value: str | None = None,
+        namespace: str | None = None,
+    ) -> None:
+        await answer(
+            deps,
+            interaction,
+            namespace,
+            lambda ctx: instances.update(ctx, instance, what, value),
+            f"update {instance} {what}",
+            public=True,
+        )
+
+    @tree.command(name="vtt-license", description="Show a license, or grant or revoke access to it")
+    @app_commands.autocomplete(license=license_choices)
+    async def vtt_license(
+        interaction: Interaction,
+        action: Literal["show", "grant", "revoke"],
+        license: str,
+        user: discord.User | None = None,
+        role: discord.Role | None = None,
+        as_: Literal["activator", "user"] = "user",
+        namespace: str | None = None,
+    ) -> None:
+        if action == "show":
+            await answer(
+                deps,
+                interaction,
+                namespace,
+                lambda ctx: licenses.show(ctx, license),
+                f"license show {license}",
+            )
+            return
+        change = licenses.grant if action == "grant" else licenses.revoke
+        user_id = str(user.id) if user is not None else None
+        role_id = str(role.id) if role is not None else None
+        await answer(
+            deps,
+            interaction,
+            namespace,
+            lambda ctx: change(ctx, license, as_=as_, user=user_id, role=role_id),
+            f"license {action} {license}",
+            public=True,
+        )
+
+    return Bot(tree, BoundCancel, BoundApprove, BoundDeny)
+
+
+def _spaces(deps: BotDeps, interaction: Interaction) -> list[str]:
+    """The namespace the caller picked, or the only served one; nothing outside the served ones."""
+    served = deps.settings.access.namespaces
+    picked = getattr(interaction.namespace, "namespace", None)
+    return [picked] if picked in served else sorted(served) if len(served) == 1 else []
+
+
+def _choices(objects: list[KubeObject], current: str) -> list[app_commands.Choice[str]]:
+    found = sorted(n for o in objects if (n := str(o["metadata"]["name"])).startswith(current))
+    return [app_commands.Choice(name=n, value=n) for n in found[:_MAX_CHOICES]]
