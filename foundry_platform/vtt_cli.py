@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from foundry_lib.access import Principal
-from foundry_lib.errors import FoundryError, UserError
+from foundry_lib.errors import UserError
 from foundry_lib.kube import KubeAPI
 from foundry_platform.simulator.cli import _pair, _parse_now
 from foundry_platform.simulator.engine import Engine, SimulationError
 from services.commands import instances, licenses
-from services.commands.context import Code, CommandError, Context, Reply
+from services.commands.context import Context, Reply, execute
 from services.commands.settings import CommandSettings
 from services.commands.status import status
 
@@ -78,18 +78,6 @@ def _command(args: argparse.Namespace) -> Callable[[Context], Reply]:
         return lambda ctx: licenses.show(ctx, args.license)
     change = licenses.grant if args.action == "grant" else licenses.revoke
     return lambda ctx: change(ctx, args.license, as_=args.as_, user=args.user, role=args.grant_role)
-
-
-def execute(command: Callable[[Context], Reply], ctx: Context) -> Reply:
-    """The one place an error becomes a reply: short and honest, never a traceback."""
-    try:
-        return command(ctx)
-    except CommandError as err:
-        return Reply(err.message, err.code)
-    except UserError as err:
-        return Reply(err.message, Code.USAGE)
-    except FoundryError as err:
-        return Reply(f"the Kubernetes API refused or failed: {err}", Code.FAILED)
 
 
 def vtt(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from foundry_lib.access import Action, Principal, Target, creator_of, decide
+from foundry_lib.errors import FoundryError, UserError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeAPI, KubeObject
 from foundry_lib.models.license import Ownership
 from foundry_lib.outcome import RecordEvent
@@ -138,3 +139,19 @@ def instance_target(ctx: Context, name: str) -> tuple[KubeObject, KubeObject, Ta
     instance = ctx.get(FOUNDRY_INSTANCE, name)
     license_obj = ctx.get(FOUNDRY_LICENSE, license_of(instance))
     return instance, license_obj, target(ctx, license_obj, instance)
+
+
+Command = Callable[[Context], Reply]
+
+
+def execute(command: Command, ctx: Context) -> Reply:
+    """The one place a command's error becomes a reply (CLI and Discord alike): short and honest,
+    never a traceback."""
+    try:
+        return command(ctx)
+    except CommandError as err:
+        return Reply(err.message, err.code)
+    except UserError as err:
+        return Reply(err.message, Code.USAGE)
+    except FoundryError as err:
+        return Reply(f"the Kubernetes API refused or failed: {err}", Code.FAILED)

@@ -13,15 +13,13 @@ import discord
 from discord import app_commands
 
 from foundry_lib.access import Principal
-from foundry_lib.errors import FoundryError, UserError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI, KubeObject
 from services.commands import approvals, instances, licenses
-from services.commands.context import Code, CommandError, Context, Reply
+from services.commands.context import Code, Command, Context, Reply, execute
 from services.commands.settings import CommandSettings
 from services.commands.status import status
 
 Interaction = discord.Interaction[discord.Client]
-Command = Callable[[Context], Reply]
 _MAX_CHOICES = 25  # Discord's autocomplete limit
 _KEY = r"(?P<namespace>[a-z0-9-]{1,63})/(?P<name>[a-z0-9.-]{1,253})"
 
@@ -41,18 +39,6 @@ def principal_of(interaction: Interaction) -> Principal:
     """The user id and, in a guild, the role ids Discord says the user holds."""
     roles = getattr(interaction.user, "roles", None) or []
     return Principal(str(interaction.user.id), frozenset(str(r.id) for r in roles))
-
-
-def execute(command: Command, ctx: Context) -> Reply:
-    """An error becomes a short, honest reply; never a traceback."""
-    try:
-        return command(ctx)
-    except CommandError as err:
-        return Reply(err.message, err.code)
-    except UserError as err:
-        return Reply(err.message, Code.USAGE)
-    except FoundryError as err:
-        return Reply(f"the Kubernetes API refused or failed: {err}", Code.FAILED)
 
 
 async def run(
