@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -37,6 +37,7 @@ from foundry_lib.models.common import (
 from foundry_lib.pool_paths import parse_roots
 
 ENV_PREFIX = "FOUNDRY_"
+M = TypeVar("M", bound=BaseModel)
 # Gateway API Duration (GEP-2257), exactly the pattern of HTTPRoute `rules[].timeouts`; "0s" = none.
 GatewayDuration = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")]
 # A tz database name such as "UTC" or "Europe/Berlin" (the image ships tzdata; Foundry reads TZ).
@@ -124,20 +125,28 @@ class PlatformSettings(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PlatformSettings:
-        values = {
-            name: env[key] for name in cls.model_fields if (key := env_key(name)) in env and env[key] != ""
-        }
-        try:
-            return cls.model_validate(values)
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{env_key(str(e['loc'][0]))}: {e['msg']}" for e in err.errors(include_input=False)
-            )
-            raise UserError(
-                f"platform configuration (Promise pipeline env) is invalid: {problems}",
-                reason="PlatformMisconfigured",
-            ) from None
+        return model_from_env(
+            cls,
+            env,
+            what="platform configuration (Promise pipeline env)",
+            reason="PlatformMisconfigured",
+        )
 
 
 def env_key(field_name: str) -> str:
     return ENV_PREFIX + field_name.upper()
+
+
+def model_from_env(model: type[M], env: Mapping[str, str], *, what: str, reason: str) -> M:
+    """A settings model from FOUNDRY_<FIELD> variables (empty = unset, unknown ones ignored); an
+    invalid value is a UserError naming each variable and what was wrong."""
+    values = {
+        name: env[key] for name in model.model_fields if (key := env_key(name)) in env and env[key] != ""
+    }
+    try:
+        return model.model_validate(values)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{env_key(str(e['loc'][0]))}: {e['msg']}" for e in err.errors(include_input=False)
+        )
+        raise UserError(f"{what} is invalid: {problems}", reason=reason) from None

@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from foundry_lib.access import AccessSettings, parse_namespaces
 from foundry_lib.durations import DAYS_DURATION_PATTERN, parse_duration
-from foundry_lib.errors import UserError
 from foundry_lib.models.common import DiscordId
-
-_PREFIX = "FOUNDRY_"
+from foundry_lib.settings import model_from_env
 
 
 class CommandSettings(BaseModel):
@@ -35,11 +33,4 @@ class CommandSettings(BaseModel):
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CommandSettings:
-        values = {n: env[k] for n in cls.model_fields if (k := _PREFIX + n.upper()) in env and env[k] != ""}
-        try:
-            return cls.model_validate(values)
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{_PREFIX}{str(e['loc'][0]).upper()}: {e['msg']}" for e in err.errors(include_input=False)
-            )
-            raise UserError(f"command settings are invalid: {problems}", reason="Misconfigured") from None
+        return model_from_env(cls, env, what="command settings", reason="Misconfigured")
