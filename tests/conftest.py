@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import kmock
 import pytest
 import yaml
+
+from foundry_lib.kube import EVENT, FOUNDRY_KINDS, SECRET, Kind
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -47,3 +50,18 @@ def write_kubeconfig(path: Path, server: str, *, token: str) -> Path:
     }
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+def resource_key(kind: Kind) -> str:
+    """The emulator's key for a kind: `<group>/<version>/<plural>` (`v1/<plural>` for the core group)."""
+    return f"{kind.group}/{kind.version}/{kind.plural}".lstrip("/")
+
+
+def serve_kinds(
+    emulator: kmock.KubernetesEmulator, kinds: tuple[Kind, ...] = (*FOUNDRY_KINDS, SECRET, EVENT)
+) -> None:
+    """Let the API emulator serve these kinds, namespaced and with a status subresource."""
+    for kind in kinds:
+        emulator.resources[resource_key(kind)] = kmock.ResourceInfo(
+            kind=kind.kind, namespaced=True, subresources={"status"}
+        )

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import kmock
-from conftest import write_kubeconfig
+from conftest import resource_key, write_kubeconfig
 from kubernetes import client
 
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
-from foundry_lib.kube import EVENT, FOUNDRY_KINDS, SECRET, Kind, KubeObject
+from foundry_lib.kube import FOUNDRY_KINDS, Kind, KubeObject
 from foundry_platform.simulator.engine import Engine
 from foundry_platform.simulator.memory_kube import MemoryKube, Write
 from foundry_platform.simulator.state import ClusterState, _uid
@@ -38,16 +38,6 @@ from pipelines.runtime import run_workflow
 
 BIN = Path(sys.executable).parent
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z|\d{8}T\d{6}Z")
-
-
-def resource_key(kind: Kind) -> str:
-    return f"{kind.group}/{kind.version}/{kind.plural}".lstrip("/")
-
-
-def serve_kinds(emulator: kmock.KubernetesEmulator) -> None:
-    for kind in (*FOUNDRY_KINDS, SECRET, EVENT):
-        info = kmock.ResourceInfo(kind=kind.kind, namespaced=True, subresources={"status"})
-        emulator.resources[resource_key(kind)] = info
 
 
 class EmulatorState(ClusterState):

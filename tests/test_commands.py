@@ -12,6 +12,7 @@ from typing import Any
 
 import kmock
 import pytest
+from conftest import serve_kinds
 from kubernetes import client
 
 from foundry_lib.access import Principal
@@ -46,9 +47,7 @@ def kube(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KubeAPI]:
         yield MemoryKube(ClusterState(tmp_path), lambda: NOW)
         return
     emulator: kmock.KubernetesEmulator = request.getfixturevalue("kmock")
-    for kind in (*FOUNDRY_KINDS, EVENT):
-        key = f"{kind.group}/{kind.version}/{kind.plural}".lstrip("/")
-        emulator.resources[key] = kmock.ResourceInfo(kind=kind.kind, namespaced=True, subresources={"status"})
+    serve_kinds(emulator, (*FOUNDRY_KINDS, EVENT))
     api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(emulator.url).rstrip("/"))))
     yield api
     api.close()

@@ -19,8 +19,8 @@ from typing import Any
 import kmock
 import pytest
 import yaml
-from conftest import REPO
-from kratix_driver import EmulatorKratix, normalized, serve_kinds, statestore, statuses
+from conftest import REPO, serve_kinds
+from kratix_driver import EmulatorKratix, normalized, statestore, statuses
 
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, SECRET
 from foundry_lib.outcome import MANUAL_RECONCILIATION

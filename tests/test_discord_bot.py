@@ -19,7 +19,7 @@ from typing import Any
 import discord
 import kmock
 import pytest
-from conftest import write_kubeconfig
+from conftest import serve_kinds, write_kubeconfig
 from discord import app_commands
 from kubernetes import client
 
@@ -75,9 +75,7 @@ class FakeInteraction:
 
 @pytest.fixture
 async def kube(kmock: kmock.KubernetesEmulator) -> AsyncIterator[KubernetesAPI]:
-    for kind in (*FOUNDRY_KINDS, EVENT):
-        key = f"{kind.group}/{kind.version}/{kind.plural}".lstrip("/")
-        kmock.resources[key] = kmock.ResourceInfo(kind=kind.kind, namespaced=True, subresources={"status"})
+    serve_kinds(kmock, (*FOUNDRY_KINDS, EVENT))
     api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/"))))
     yield api
     api.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 import kmock
 import pytest
+from conftest import serve_kinds
 from kubernetes import client
 
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
@@ -36,9 +37,7 @@ def kube(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KubeAPI]:
         yield MemoryKube(ClusterState(tmp_path))
         return
     emulator: kmock.KubernetesEmulator = request.getfixturevalue("kmock")
-    for kind in (*FOUNDRY_KINDS, SECRET):
-        key = f"{kind.group}/{kind.version}/{kind.plural}".lstrip("/")
-        emulator.resources[key] = kmock.ResourceInfo(kind=kind.kind, namespaced=True, subresources={"status"})
+    serve_kinds(emulator, (*FOUNDRY_KINDS, SECRET))
     api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(emulator.url).rstrip("/"))))
     yield api
     api.close()

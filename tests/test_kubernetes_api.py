@@ -14,7 +14,7 @@ from pathlib import Path
 
 import kmock
 import pytest
-from conftest import write_kubeconfig
+from conftest import serve_kinds, write_kubeconfig
 from kubernetes import client
 
 from foundry_lib.adapters.kubernetes_api import ApiRequestError, KubernetesAPI
@@ -36,9 +36,7 @@ SECRET_DATA = {"adminKey": base64.b64encode(SECRET_VALUE.encode()).decode()}
 
 @pytest.fixture
 def emulator(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
-    for kind in (*FOUNDRY_KINDS, SECRET):
-        key = f"{kind.group}/{kind.version}/{kind.plural}".lstrip("/")
-        kmock.resources[key] = kmock.ResourceInfo(kind=kind.kind, namespaced=True, subresources={"status"})
+    serve_kinds(kmock, (*FOUNDRY_KINDS, SECRET))
     return kmock
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import kmock
 import pytest
 import yaml
-from conftest import write_kubeconfig
+from conftest import resource_key, serve_kinds, write_kubeconfig
 
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, Kind
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS
 from foundry_lib.outcome import MANUAL_RECONCILIATION
 
 SCRIPT = Path(sys.executable).parent / "foundry-license-configure"
@@ -25,19 +25,12 @@ NS, LICENSE, N = "tabletop", "guild", 100
 AT = "2026-11-01T10:00"
 
 
-def _key(kind: Kind) -> str:
-    return f"{kind.group}/{kind.version}/{kind.plural}"
-
-
 @pytest.fixture
 def emulator(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
-    for kind in FOUNDRY_KINDS:
-        kmock.resources[_key(kind)] = kmock.ResourceInfo(
-            kind=kind.kind, namespaced=True, subresources={"status"}
-        )
+    serve_kinds(kmock, FOUNDRY_KINDS)
     for i in range(N):
         name = f"campaign-{i:03d}"
-        kmock.objects[_key(FOUNDRY_INSTANCE), NS, name] = {
+        kmock.objects[resource_key(FOUNDRY_INSTANCE), NS, name] = {
             "apiVersion": FOUNDRY_INSTANCE.api_version,
             "kind": FOUNDRY_INSTANCE.kind,
             "metadata": {"name": name, "namespace": NS, "creationTimestamp": f"{AT}:{i % 60:02d}Z"},

@@ -19,9 +19,9 @@ from typing import Any
 import kmock
 import pytest
 import yaml
-from conftest import REPO, write_kubeconfig
+from conftest import REPO, resource_key, serve_kinds, write_kubeconfig
 from fake_foundry import FakeFoundry, html, no_world, serve, server_error, slow, world
-from kratix_driver import EmulatorKratix, serve_kinds
+from kratix_driver import EmulatorKratix
 from kubernetes import client
 
 from foundry_lib.adapters.foundry_api import FoundryClient
@@ -52,10 +52,6 @@ KRATIX_CONDITIONS = [
 OTHERS = {"replicas": 1, "hostname": "x.example.test", "isActive": True, "observedGeneration": 3}
 
 
-def _key(kind: Kind) -> str:
-    return f"{kind.group}/{kind.version}/{kind.plural}"
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = START
@@ -64,12 +60,12 @@ class Clock:
         return self.now
 
 
+GUILD_KEY = (resource_key(FOUNDRY_LICENSE), "tabletop", "guild")
+
+
 @pytest.fixture
 def emulator(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
-    for kind in FOUNDRY_KINDS:
-        kmock.resources[_key(kind)] = kmock.ResourceInfo(
-            kind=kind.kind, namespaced=True, subresources={"status"}
-        )
+    serve_kinds(kmock, FOUNDRY_KINDS)
     return kmock
 
 
@@ -96,7 +92,7 @@ def _put(
     status: dict[str, Any],
     **labels: str,
 ) -> None:
-    emulator.objects[_key(kind), namespace, name] = {
+    emulator.objects[resource_key(kind), namespace, name] = {
         "apiVersion": kind.api_version,
         "kind": kind.kind,
         "metadata": {"name": name, "namespace": namespace, "labels": labels},
@@ -108,13 +104,13 @@ def _put(
 def _stored(emulator: kmock.KubernetesEmulator, kind: Kind, namespace: str, name: str) -> Any:
     """The object as the emulator holds it, or None (`key in emulator.objects` is always False)."""
     try:
-        return dict(emulator.objects[_key(kind), namespace, name].raw)
+        return dict(emulator.objects[resource_key(kind), namespace, name].raw)
     except (KeyError, ValueError):  # never there, or deleted (kmock keeps it soft-deleted)
         return None
 
 
 def _status(emulator: kmock.KubernetesEmulator, kind: Kind, namespace: str, name: str) -> dict[str, Any]:
-    return dict(emulator.objects[_key(kind), namespace, name]["status"])
+    return dict(emulator.objects[resource_key(kind), namespace, name]["status"])
 
 
 def _status_patches(emulator: kmock.KubernetesEmulator) -> list[dict[str, Any]]:
@@ -234,7 +230,7 @@ class DeletingSource:
 
     def status(self, base_url: str) -> FoundryObservation:
         if base_url.endswith("/" + self.doomed):
-            del self.emulator.objects[_key(FOUNDRY_INSTANCE), "tabletop", self.doomed]
+            del self.emulator.objects[resource_key(FOUNDRY_INSTANCE), "tabletop", self.doomed]
         return self.inner.status(base_url)
 
 
@@ -292,7 +288,7 @@ async def test_a_waiting_switchover_is_nudged_when_players_leave_and_a_switch_co
     monitor = _monitor(kube, foundry, fake, clock)
 
     def labels() -> dict[str, str]:
-        return dict(emulator.objects[_key(FOUNDRY_LICENSE), "tabletop", "guild"]["metadata"]["labels"] or {})
+        return dict(emulator.objects[GUILD_KEY]["metadata"]["labels"] or {})
 
     await asyncio.to_thread(monitor.cycle)
     assert MANUAL_RECONCILIATION not in labels()  # three players on the routed instance: wait
@@ -305,7 +301,7 @@ async def test_a_waiting_switchover_is_nudged_when_players_leave_and_a_switch_co
     fake.set("tabletop", "alpha", world(4))
     clock.now += INTERVAL
     await asyncio.to_thread(monitor.cycle)
-    emulator.objects[_key(FOUNDRY_LICENSE), "tabletop", "guild"]["status"] = {"activeInstance": "beta"}
+    emulator.objects[GUILD_KEY]["status"] = {"activeInstance": "beta"}
     clock.now += INTERVAL
     await asyncio.to_thread(monitor.cycle)
     text = monitor.metrics.exposition().decode()
@@ -355,7 +351,7 @@ async def test_a_nudge_that_failed_is_tried_again_next_cycle_and_then_not_repeat
         clock=Clock(),
     )
     reports = [await asyncio.to_thread(monitor.cycle) for _ in range(2)]
-    emulator.objects[_key(FOUNDRY_LICENSE), "tabletop", "guild"]["metadata"]["labels"] = {}  # Kratix ran it
+    emulator.objects[GUILD_KEY]["metadata"]["labels"] = {}  # Kratix ran it
     reports.append(await asyncio.to_thread(monitor.cycle))
     monitor.close()
     foundry.close()
@@ -551,7 +547,7 @@ def _requests(emulator: kmock.KubernetesEmulator, *, finalizers: bool = False) -
         meta["creationTimestamp"] = stamp(START - timedelta(days=30))
         if finalizers:
             meta["finalizers"] = [FINALIZER]
-        emulator.objects[_key(FOUNDRY_ACTIVATION_REQUEST), namespace, name] = {
+        emulator.objects[resource_key(FOUNDRY_ACTIVATION_REQUEST), namespace, name] = {
             "apiVersion": FOUNDRY_ACTIVATION_REQUEST.api_version,
             "kind": FOUNDRY_ACTIVATION_REQUEST.kind,
             "metadata": meta,
@@ -620,7 +616,7 @@ class VanishingKube(KubernetesAPI):
     def list_all(self, kind: Kind) -> list[Any]:
         found = super().list_all(kind)
         if kind == FOUNDRY_ACTIVATION_REQUEST:
-            del self.emulator.objects[_key(kind), "tabletop", self.doomed]
+            del self.emulator.objects[resource_key(kind), "tabletop", self.doomed]
         return found
 
 
@@ -722,9 +718,9 @@ async def test_the_monitor_deletes_instances_whose_scheduled_deletion_is_due(
     ):
         _put(emulator, FOUNDRY_INSTANCE, "tabletop", name, {})
         if at is not None:
-            raw = dict(emulator.objects[_key(FOUNDRY_INSTANCE), "tabletop", name].raw)
+            raw = dict(emulator.objects[resource_key(FOUNDRY_INSTANCE), "tabletop", name].raw)
             raw["metadata"]["annotations"] = {"foundry.platform/delete-at": stamp(at)}
-            emulator.objects[_key(FOUNDRY_INSTANCE), "tabletop", name] = raw
+            emulator.objects[resource_key(FOUNDRY_INSTANCE), "tabletop", name] = raw
     foundry = FoundryClient(timeout=2.0)
     monitor = _sweeper(kube, fake, foundry, retention=WEEK)
     with caplog.at_level("INFO", logger="foundry.monitor"):

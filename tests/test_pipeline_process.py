@@ -19,7 +19,7 @@ from typing import Any
 import kmock
 import pytest
 import yaml
-from conftest import write_kubeconfig
+from conftest import resource_key, serve_kinds, write_kubeconfig
 
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, FOUNDRY_LICENSE, SECRET, Kind, kind_of
 
@@ -31,10 +31,6 @@ ADMIN_SECRET = f"foundry-{INSTANCE}-admin"
 MERGE_PATCH = "application/merge-patch+json"
 
 
-def _key(kind: Kind) -> str:
-    return f"{kind.group}/{kind.version}/{kind.plural}".lstrip("/")
-
-
 def _path(kind: Kind, name: str = "") -> str:
     prefix = f"/apis/{kind.api_version}" if kind.group else f"/api/{kind.version}"
     return f"{prefix}/namespaces/{NS}/{kind.plural}" + (f"/{name}" if name else "")
@@ -42,9 +38,7 @@ def _path(kind: Kind, name: str = "") -> str:
 
 @pytest.fixture
 def emulator(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
-    for kind in (*FOUNDRY_KINDS, SECRET):
-        info = kmock.ResourceInfo(kind=kind.kind, namespaced=True, subresources={"status"})
-        kmock.resources[_key(kind)] = info
+    serve_kinds(kmock, (*FOUNDRY_KINDS, SECRET))
     return kmock
 
 
@@ -79,7 +73,7 @@ def _license() -> dict[str, Any]:
 
 def _populate(emulator: kmock.KubernetesEmulator, *objects: dict[str, Any]) -> None:
     for obj in objects:
-        emulator.objects[_key(kind_of(obj)), NS, obj["metadata"]["name"]] = obj
+        emulator.objects[resource_key(kind_of(obj)), NS, obj["metadata"]["name"]] = obj
 
 
 async def _run_pipeline(
@@ -141,7 +135,7 @@ async def test_configure_renders_creates_the_admin_key_and_nudges_the_license(
     assert [r.headers["Content-Type"] for r in nudges] == [MERGE_PATCH]
     assert nudges[0].data == {"metadata": {"labels": {"kratix.io/manual-reconciliation": "true"}}}
 
-    secret = emulator.objects[_key(SECRET), NS, ADMIN_SECRET].raw
+    secret = emulator.objects[resource_key(SECRET), NS, ADMIN_SECRET].raw
     values = _secret_values(secret)
     assert values and all(len(v) >= 32 for v in values)
     seen = "\n".join([*run.files("output").values(), *run.files("metadata").values(), run.stdout, run.stderr])
@@ -192,6 +186,6 @@ async def test_an_existing_admin_key_is_kept_and_no_secret_is_ever_read(
 
     assert run.code == 0, run.stderr
     assert [r.url.path for r in _requests(emulator, "post")] == [_path(SECRET)]  # AlreadyExists: it stands
-    assert emulator.objects[_key(SECRET), NS, ADMIN_SECRET].raw["data"] == existing["data"]
+    assert emulator.objects[resource_key(SECRET), NS, ADMIN_SECRET].raw["data"] == existing["data"]
     secret_reads = [r for r in _requests(emulator, "get") if r.url.path.startswith(_path(SECRET))]
     assert secret_reads == []  # the instance pipeline is granted no `get` on Secrets

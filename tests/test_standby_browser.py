@@ -13,7 +13,7 @@ from pathlib import Path
 import kmock
 import pytest
 from chromium import chromium, find_chromium
-from kratix_driver import serve_kinds
+from conftest import serve_kinds
 from kubernetes import client
 from standby_world import DOMAIN, host, served, tabletop
 
