@@ -10,12 +10,12 @@ from pathlib import Path
 
 import kmock
 import pytest
+from conftest import resource_key
 from test_pipeline_process import (
     INSTANCE,
     NS,
     SCRIPTS,
     _instance,
-    _key,
     _license,
     _path,
     _populate,
@@ -73,7 +73,9 @@ async def test_a_license_delete_waits_for_live_instances_only_and_never_suspends
     assert waiting.read("metadata/workflow-control.yaml")["retryAfter"] == "15s"
     assert f"still used by {INSTANCE}:" in waiting.read("metadata/status.yaml")["message"]
 
-    del emulator.objects[_key(FOUNDRY_INSTANCE), NS, INSTANCE]  # the live instance goes; "old" is going
+    del emulator.objects[
+        resource_key(FOUNDRY_INSTANCE), NS, INSTANCE
+    ]  # the live instance goes; "old" is going
     done = await _run_pipeline(emulator, tmp_path / "again", lic, delete, "delete")
     assert done.code == 0, done.stderr
     assert not (done.root / "metadata" / "workflow-control.yaml").exists()
