@@ -5,6 +5,8 @@ structural and closed (see `crd_schema`): the API server rejects an unknown fiel
 stays free-form (Kratix replaces a status schema anyway). Every Promise is scheduled by the same
 `destinationSelectors` (a tenant's routes, workloads and Secrets land on one cluster), names the
 Promises it needs (`requiredPromises`) and carries the release version (`kratix.io/promise-version`).
+The license Promise also ships, as `dependencies`, the standby page's namespace and Service its routes
+point at (`manifests.standby`): Kratix writes them to every Destination the Promise schedules to.
 
 The permission table at the top is the reviewable statement of what each pipeline may do.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
@@ -23,6 +25,7 @@ from pydantic import BaseModel
 from foundry_lib import kube
 from foundry_lib.crd_schema import structural_schema
 from foundry_lib.errors import UserError
+from foundry_lib.manifests.standby import standby_dependencies
 from foundry_lib.models import FoundryActivationRequestSpec, FoundryInstanceSpec, FoundryLicenseSpec
 from foundry_lib.names import DNS1123_LABEL_PATTERN, MAX_LABEL
 from foundry_lib.settings import PlatformSettings, env_key
@@ -100,6 +103,8 @@ class PromiseDefinition:
     status_doc: str
     catalog_actions: frozenset[Action] = frozenset()
     requires: tuple[str, ...] = ()  # Promises that must be installed (same release) before this one
+    # Objects its workflows' outputs need on the Destination, shipped as Kratix `spec.dependencies`.
+    dependencies: Callable[[PlatformSettings], list[dict[str, Any]]] | None = None
 
 
 _AGE = Column("Age", ".metadata.creationTimestamp", "date")
@@ -119,6 +124,7 @@ PROMISES: tuple[PromiseDefinition, ...] = (
         ),
         status_doc="Written by the license pipeline: activeInstance, instanceInputs, instances, "
         "pendingSwitchover, conditions, message.",
+        dependencies=standby_dependencies,  # its routes send non-active hostnames to the standby Service
     ),
     PromiseDefinition(
         name="foundry-instance",
@@ -208,10 +214,11 @@ def render_promise(name: str, *, image: str, release: PromiseRelease | None = No
     version = release.promise_version
     if version:
         labels[PROMISE_VERSION_LABEL] = version
-    spec: dict[str, Any] = {
-        "api": _crd(definition),
-        "destinationSelectors": [{"matchLabels": dict(release.destination_selector)}],
-    }
+    spec: dict[str, Any] = {"api": _crd(definition)}
+    if definition.dependencies is not None:
+        # The pipelines' env defaults (`pipeline_env`) and these objects come from the same settings.
+        spec["dependencies"] = definition.dependencies(PlatformSettings())
+    spec["destinationSelectors"] = [{"matchLabels": dict(release.destination_selector)}]
     if definition.requires:
         spec["requiredPromises"] = [
             {"name": required} | ({"version": version} if version else {}) for required in definition.requires

@@ -21,6 +21,8 @@ from conftest import REPO, shared_schema
 from manifest_validation import crd_schema, validate_manifest
 
 from foundry_lib import kube
+from foundry_lib.manifests.routes import Gateway as RouteGateway
+from foundry_lib.manifests.routes import StandbyService, render_route
 from foundry_lib.settings import PlatformSettings
 from foundry_platform.promisegen import KUSTOMIZATION, check_image, output_texts
 from foundry_platform.service_rbac import NAMESPACE, SERVICE_PERMISSIONS, rbac_texts
@@ -63,6 +65,8 @@ def _validate(obj: dict[str, Any]) -> None:
         if not shared_schema(KRATIX_CRD).is_file():
             pytest.skip(f"the real Kratix Promise CRD is not at {shared_schema(KRATIX_CRD)}")
         jsonschema.validate(obj, crd_schema(KRATIX_CRD, "v1alpha1"))
+    elif obj["kind"] == "Gateway":
+        _check_gateway_structure(obj)
     elif obj["apiVersion"] == kube.API_VERSION:
         jsonschema.validate(obj, _promise_api_schemas()[obj["kind"]])
     else:
@@ -72,6 +76,7 @@ def _validate(obj: dict[str, Any]) -> None:
 def test_entry_points_are_the_documented_ones() -> None:
     assert [str(p) for p in ENTRY_POINTS] == [
         "deploy/base",
+        "deploy/examples/gateway",
         "deploy/examples/tenant",
         "deploy/overlays/platform-settings",
         "deploy/services/discord-bot",
@@ -83,7 +88,8 @@ def test_entry_points_are_the_documented_ones() -> None:
 @needs_kubectl
 @pytest.mark.parametrize("entry", ENTRY_POINTS, ids=str)
 def test_entry_point_renders_offline_and_every_object_is_valid(entry: Path) -> None:
-    for obj in render(entry):
+    docs = render(entry)
+    for obj in [*docs, *_dependencies(docs)]:
         where = f"{entry}: {obj['kind']} {obj['metadata'].get('namespace', '')}/{obj['metadata']['name']}"
         try:
             _validate(obj)
@@ -217,15 +223,122 @@ def _pipeline_containers(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@needs_kubectl
-def test_the_standby_service_is_where_the_routes_send_non_active_hostnames() -> None:
-    docs = render(Path("deploy/base"))
-    service = next(d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] == "foundry-standby")
+def _dependencies(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What Kratix writes to every Destination from the Promises' `spec.dependencies`."""
+    return [dep for d in docs if d["kind"] == "Promise" for dep in d["spec"].get("dependencies", [])]
+
+
+def _env(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container["env"]}
+
+
+def _one(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [d for d in docs if d["kind"] == kind and name in (None, d["metadata"]["name"])]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
+    return found[0]
+
+
+def _check_standby_wiring(docs: list[dict[str, Any]]) -> None:
+    """The routes' standby backend (pipeline env) is the Service the license Promise ships, that Service
+    selects the standby page's pods by their named port, and every service runs in its namespace."""
+    licenses = [d for d in docs if d["kind"] == "Promise" and d["spec"].get("dependencies")]
+    assert [p["metadata"]["name"] for p in licenses] == ["foundry-license"], "one Promise ships them"
+    dependencies = _dependencies(docs)
+    namespace, service = _one(dependencies, "Namespace"), _one(dependencies, "Service")
     for container in _pipeline_containers(docs):
-        env = {e["name"]: e["value"] for e in container["env"]}
+        env = _env(container)
         assert env["FOUNDRY_STANDBY_SERVICE_NAME"] == service["metadata"]["name"]
-        assert env["FOUNDRY_STANDBY_SERVICE_NAMESPACE"] == service["metadata"]["namespace"] == NAMESPACE
-        assert int(env["FOUNDRY_STANDBY_SERVICE_PORT"]) in {p["port"] for p in service["spec"]["ports"]}
+        assert env["FOUNDRY_STANDBY_SERVICE_NAMESPACE"] == service["metadata"]["namespace"]
+        assert int(env["FOUNDRY_STANDBY_SERVICE_PORT"]) == service["spec"]["ports"][0]["port"]
+    assert service["metadata"]["namespace"] == namespace["metadata"]["name"]
+    standby = _one(docs, "Deployment", "foundry-standby")
+    pod = standby["spec"]["template"]
+    assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+    ports = {p["name"] for c in pod["spec"]["containers"] for p in c["ports"]}
+    assert service["spec"]["ports"][0]["targetPort"] in ports
+    namespaced = [d for d in docs if d["kind"] not in ("Promise", "ClusterRole", "ClusterRoleBinding")]
+    assert {d["metadata"]["namespace"] for d in namespaced} == {namespace["metadata"]["name"]}
+    for binding in (d for d in docs if d["kind"] == "ClusterRoleBinding"):
+        assert [s["namespace"] for s in binding["subjects"]] == [namespace["metadata"]["name"]]
+
+
+@needs_kubectl
+@pytest.mark.parametrize("entry", [Path("deploy/base"), OVERLAY], ids=str)
+def test_the_standby_service_is_where_the_routes_send_non_active_hostnames(entry: Path) -> None:
+    _check_standby_wiring(render(entry))
+
+
+STANDBY_SETTINGS_CASES = [
+    # (case, the overlay's standby settings)
+    ("renamed service, namespace and port", {"NAME": "standby", "NAMESPACE": "vtt-platform", "PORT": "9000"}),
+    ("only the port", {"NAME": "foundry-standby", "NAMESPACE": "foundry-system", "PORT": "80"}),
+]
+
+
+@needs_kubectl
+@pytest.mark.parametrize(
+    ("case", "standby"), STANDBY_SETTINGS_CASES, ids=[c[0] for c in STANDBY_SETTINGS_CASES]
+)
+def test_a_site_changing_the_standby_settings_keeps_routes_service_and_services_together(
+    case: str, standby: dict[str, str], tmp_path: Path
+) -> None:
+    site = tmp_path / "repo"
+    for folder in ("deploy", "promises"):
+        shutil.copytree(REPO / folder, site / folder)
+    path = site / OVERLAY / "settings.yaml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings["data"] |= {f"FOUNDRY_STANDBY_SERVICE_{key}": value for key, value in standby.items()}
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    assert KUBECTL is not None
+    result = subprocess.run(
+        [KUBECTL, "kustomize", str(site / OVERLAY)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    docs = [d for d in yaml.safe_load_all(result.stdout) if d]
+    _check_standby_wiring(docs)
+    assert _one(_dependencies(docs), "Namespace")["metadata"]["name"] == standby["NAMESPACE"]
+    for dependency in _dependencies(docs):
+        validate_manifest(dependency)  # the port stays an integer
+
+
+@needs_kubectl
+def test_the_promise_dependencies_survive_uninstalling_the_promise() -> None:
+    """Deleting a Promise deletes its dependencies Work; the GitOps agent must not prune the namespace
+    (and with it the services and the Gateway)."""
+    namespace = _one(_dependencies(render(Path("deploy/base"))), "Namespace")
+    assert namespace["metadata"]["name"] == NAMESPACE, "the services' generated RBAC lives there"
+    assert namespace["metadata"]["annotations"] == {
+        "kustomize.toolkit.fluxcd.io/prune": "disabled",
+        "argocd.argoproj.io/sync-options": "Prune=false",
+    }
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def _object_id(obj: dict[str, Any]) -> tuple[str, str, str, str]:
+    group = obj["apiVersion"].rpartition("/")[0]
+    return group, obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
+
+
+@needs_kubectl
+@pytest.mark.parametrize("platform", [Path("deploy/base"), OVERLAY], ids=str)
+def test_one_emitter_per_object_when_the_platform_cluster_is_the_destination(platform: Path) -> None:
+    """Single cluster: kubectl applies the platform, the example Gateway, the bot and the tenant, and
+    the GitOps agent applies the Promises' dependencies, all on one cluster. No object comes from two
+    of them (they would fight over it, and the agent would prune what kubectl owns), and every
+    namespace an object needs is created by exactly one of them."""
+    sources = {
+        "kubectl apply -k " + str(entry): [d for d in render(entry) if d["kind"] != "Promise"]
+        for entry in (platform, Path("deploy/examples/gateway"), Path("deploy/services/discord-bot"), TENANT)
+    }
+    sources["Promise dependencies"] = _dependencies(render(platform))
+    emitters: dict[tuple[str, str, str, str], list[str]] = {}
+    for source, docs in sources.items():
+        for obj in docs:
+            emitters.setdefault(_object_id(obj), []).append(source)
+    assert {key: who for key, who in emitters.items() if len(who) > 1} == {}
+    namespaces = {key[3] for key in emitters if key[1] == "Namespace"}
+    needed = {key[2] for key in emitters if key[2]}
+    assert needed <= namespaces, f"nobody creates namespace(s) {needed - namespaces}"
 
 
 @needs_kubectl
@@ -268,3 +381,90 @@ def test_the_example_tenant_is_accepted_by_the_pipelines(tmp_path: Path) -> None
     for _, obj in requests:
         accepted = {c["type"]: c for c in obj["status"]["conditions"]}["Accepted"]
         assert accepted["status"] == "True", f"{obj['metadata']['name']}: {obj['status'].get('message')}"
+
+
+# --- the example Gateway ---
+
+GATEWAY = Path("deploy/examples/gateway")
+_LISTENER_PROTOCOLS = {"HTTP", "HTTPS"}
+
+
+def _check_gateway_structure(gateway: dict[str, Any]) -> None:
+    """What the Gateway API's CRD would check for the fields this example uses (no Gateway schema is
+    available offline: ../shared/schemas holds the HTTPRoute and ReferenceGrant CRDs only)."""
+    assert gateway["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert set(gateway) == {"apiVersion", "kind", "metadata", "spec"}
+    assert set(gateway["spec"]) == {"gatewayClassName", "listeners"}
+    assert isinstance(gateway["spec"]["gatewayClassName"], str) and gateway["spec"]["gatewayClassName"]
+    listeners = gateway["spec"]["listeners"]
+    assert 1 <= len(listeners) <= 64
+    assert len({listener["name"] for listener in listeners}) == len(listeners), "listener names are unique"
+    for listener in listeners:
+        assert set(listener) <= {"name", "protocol", "port", "hostname", "tls", "allowedRoutes"}, listener
+        assert listener["protocol"] in _LISTENER_PROTOCOLS
+        assert isinstance(listener["port"], int) and 1 <= listener["port"] <= 65535
+        assert (listener["protocol"] == "HTTPS") == ("tls" in listener), "HTTPS listeners need tls"
+        if "tls" in listener:
+            assert listener["tls"]["mode"] == "Terminate" and listener["tls"]["certificateRefs"]
+        allowed = listener["allowedRoutes"]
+        assert allowed["namespaces"]["from"] in {"All", "Same", "Selector"}
+        assert {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"} in allowed["kinds"]
+
+
+def _admits(listener: dict[str, Any], namespace: dict[str, Any]) -> bool:
+    namespaces = listener["allowedRoutes"]["namespaces"]
+    if namespaces["from"] == "All":
+        return True
+    if namespaces["from"] == "Same":
+        return False  # the routes are in the tenants' namespaces, never the Gateway's
+    labels = namespace["metadata"].get("labels", {})
+    return bool(namespaces["selector"]["matchLabels"].items() <= labels.items())
+
+
+@needs_kubectl
+def test_the_example_gateway_is_valid() -> None:
+    _check_gateway_structure(_one(render(GATEWAY), "Gateway"))
+
+
+GATEWAY_SETTINGS_CASES = [
+    # (case, where the platform's settings come from)
+    ("the pipelines' defaults", None),
+    ("the platform-settings overlay", OVERLAY / "settings.yaml"),
+]
+
+
+@needs_kubectl
+@pytest.mark.parametrize(
+    ("case", "settings_file"), GATEWAY_SETTINGS_CASES, ids=[c[0] for c in GATEWAY_SETTINGS_CASES]
+)
+def test_the_license_pipelines_routes_attach_to_the_example_gateway_from_the_tenant(
+    case: str, settings_file: Path | None
+) -> None:
+    env = yaml.safe_load((REPO / settings_file).read_text(encoding="utf-8"))["data"] if settings_file else {}
+    settings = PlatformSettings.from_env(env)
+    route = render_route(
+        instance="campaign-alpha",
+        namespace="tabletop",
+        license_name="guild",
+        hostname="campaign-alpha.guild.example.com",
+        active=True,
+        gateway=RouteGateway(settings.gateway_name, settings.gateway_namespace, settings.gateway_section),
+        standby=StandbyService(
+            settings.standby_service_name, settings.standby_service_namespace, settings.standby_service_port
+        ),
+    )
+    validate_manifest(route)
+    (parent,) = route["spec"]["parentRefs"]
+    gateway = _one(render(GATEWAY), "Gateway")
+    assert (parent["name"], parent["namespace"]) == (
+        gateway["metadata"]["name"],
+        gateway["metadata"]["namespace"],
+    )
+    listeners = [
+        listener
+        for listener in gateway["spec"]["listeners"]
+        if parent.get("sectionName") in (None, listener["name"])
+    ]
+    assert listeners, f"the Gateway has no listener {parent.get('sectionName')!r}"
+    tenant = _one(render(TENANT), "Namespace")
+    assert all(_admits(listener, tenant) for listener in listeners), "a listener refuses the tenant's routes"
