@@ -251,6 +251,37 @@ def test_unreachable_server_is_transient() -> None:
     assert SECRET_DATA["adminKey"] not in str(caught.value)
 
 
+def _closed_port_in_cluster(configuration: client.Configuration) -> None:
+    """A pod's own cluster that answers nothing, so a call that goes there fails."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        configuration.host = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+async def test_an_explicit_kubeconfig_wins_over_the_pods_own_cluster(
+    emulator: kmock.KubernetesEmulator, tmp_path: Path
+) -> None:
+    """The standby page on a workload cluster reads the platform cluster through --kubeconfig; its
+    pod's service account must not silently take over."""
+    kubeconfig = write_kubeconfig(tmp_path / "config", str(emulator.url), token="pl4tform")
+    api = KubernetesAPI.from_environment(config_file=str(kubeconfig), in_cluster=_closed_port_in_cluster)
+    try:
+        assert await asyncio.to_thread(api.get, FOUNDRY_INSTANCE, NS, "ghost") is None
+    finally:
+        api.close()
+    [request] = emulator["get"]
+    assert request.headers["Authorization"] == "Bearer pl4tform"
+
+
+def test_without_a_kubeconfig_a_pod_uses_its_own_cluster() -> None:
+    api = KubernetesAPI.from_environment(in_cluster=_closed_port_in_cluster, timeout=2)
+    try:
+        with pytest.raises(TransientError):
+            api.get(FOUNDRY_INSTANCE, NS, "ghost")
+    finally:
+        api.close()
+
+
 async def test_from_environment_falls_back_to_kubeconfig(
     emulator: kmock.KubernetesEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

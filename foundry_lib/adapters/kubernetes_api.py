@@ -15,7 +15,7 @@ messages name the verb, kind, object and HTTP status, never a request or respons
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 import urllib3
@@ -36,6 +36,10 @@ MERGE_PATCH = "application/merge-patch+json"
 _RBAC_VERBS = {"POST": "create", "PATCH": "patch", "DELETE": "delete"}
 
 
+def _load_in_cluster(configuration: client.Configuration) -> None:
+    config.load_incluster_config(client_configuration=configuration)
+
+
 class ApiRequestError(FoundryError):
     """The API refused a request as malformed or invalid (400, 422, ...): a bug in this code."""
 
@@ -49,17 +53,27 @@ class KubernetesAPI:
 
     @classmethod
     def from_environment(
-        cls, *, config_file: str | None = None, timeout: float = 30.0, pool_size: int | None = None
+        cls,
+        *,
+        config_file: str | None = None,
+        timeout: float = 30.0,
+        pool_size: int | None = None,
+        in_cluster: Callable[[client.Configuration], None] = _load_in_cluster,
     ) -> KubernetesAPI:
-        """In-cluster service account when in a pod, else the kubeconfig (local runs). `pool_size`:
-        connections kept for concurrent calls (a service's worker threads)."""
+        """An explicit kubeconfig file when given, even in a pod (a service on a workload cluster reads
+        the platform cluster's API); else the in-cluster service account when in a pod, else the
+        default kubeconfig (local runs). `pool_size`: connections kept for concurrent calls (a
+        service's worker threads); `in_cluster`: how to configure from the pod's service account."""
         configuration = client.Configuration()
         if pool_size is not None:
             configuration.connection_pool_maxsize = pool_size
-        try:
-            config.load_incluster_config(client_configuration=configuration)
-        except config.ConfigException:
+        if config_file:
             config.load_kube_config(config_file=config_file, client_configuration=configuration)
+        else:
+            try:
+                in_cluster(configuration)
+            except config.ConfigException:
+                config.load_kube_config(client_configuration=configuration)
         return cls(client.ApiClient(configuration), timeout=timeout)
 
     def close(self) -> None:
