@@ -2,8 +2,9 @@
 # `make e2e`: the platform end to end on a throwaway kind cluster (needs docker, kind, kubectl and
 # network). Creates the cluster, installs cert-manager, Kratix (single-cluster setup with its own
 # state store and Flux), the Gateway API with Envoy Gateway, builds and loads the images, applies
-# deploy/base and the example tenant, waits for the workflows, checks routes, statuses and a
-# switchover, and deletes the cluster (KEEP=1 keeps it). Every wait has a timeout.
+# deploy/base in two steps (the Promises, whose dependencies create foundry-system through Flux, then
+# the services), the example Gateway and the example tenant, waits for the workflows, checks routes,
+# statuses and a switchover, and deletes the cluster (KEEP=1 keeps it). Every wait has a timeout.
 #
 # With FOUNDRY_USERNAME, FOUNDRY_PASSWORD and FOUNDRY_LICENSE_KEY set, the example tenant's Secrets
 # get real values and the servers are waited for too; without them, the Foundry pods cannot download
@@ -83,10 +84,15 @@ load_images() {
 }
 
 apply_platform() {
-  log "the platform (deploy/base)"
+  log "the Promises (deploy/base); Kratix writes their dependencies to the Destination"
+  kubectl apply -k deploy/base -l kratix.io/promise-version
+  retry_until 300 "the Promises to be Available" promises_available
+  retry_until 300 "the foundry-system namespace (the license Promise's dependency)" \
+    kubectl get namespace foundry-system
+  log "the services (deploy/base) and the example Gateway (deploy/examples/gateway)"
   kubectl apply -k deploy/base
   kubectl apply -f scripts/e2e-gateway.yaml
-  retry_until 300 "the Promises to be Available" promises_available
+  kubectl apply -k deploy/examples/gateway
   kubectl -n foundry-system rollout status deployment/foundry-monitor --timeout="$TIMEOUT"
   kubectl -n foundry-system rollout status deployment/foundry-standby --timeout="$TIMEOUT"
 }

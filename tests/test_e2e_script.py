@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import REPO
 
 SCRIPT = REPO / "scripts" / "e2e.sh"
@@ -86,13 +87,32 @@ def test_a_full_run_creates_installs_checks_a_switch_and_deletes_the_cluster(tmp
     ]
     order = [
         "make images",
+        "kubectl apply -k deploy/base -l kratix.io/promise-version",  # the Promises first: their
+        "kubectl get namespace foundry-system",  # dependencies create the services' namespace
         "kubectl apply -k deploy/base",
-        "kubectl apply -f deploy/examples/tenant/license.yaml",
-        "kubectl patch fl/guild",
+        "kubectl apply -k deploy/examples/gateway",
+        "kubectl apply -f deploy/examples/tenant/license.yaml -f deploy/examples/tenant/instances.yaml",
+        "kubectl patch fl/guild *",
     ]
-    positions = [next(i for i, line in enumerate(log) if line.startswith(step)) for step in order]
+    positions = [
+        next(
+            i
+            for i, line in enumerate(log)
+            if line == step or (step.endswith("*") and line.startswith(step[:-1]))
+        )
+        for step in order
+    ]
     assert positions == sorted(positions)
     assert "e2e passed" in result.stderr
+
+
+def test_the_gateway_is_the_repositorys_example_not_one_of_its_own() -> None:
+    own = [d for d in yaml.safe_load_all((REPO / "scripts" / "e2e-gateway.yaml").read_text()) if d]
+    assert [d["kind"] for d in own] == ["GatewayClass"]
+    (example,) = [
+        d for d in yaml.safe_load_all((REPO / "deploy/examples/gateway/gateway.yaml").read_text()) if d
+    ]
+    assert example["spec"]["gatewayClassName"] == own[0]["metadata"]["name"]
 
 
 def test_a_failing_step_still_deletes_the_cluster_and_says_what_failed(tmp_path: Path) -> None:
