@@ -10,6 +10,7 @@ import functools
 import shutil
 import subprocess
 import tomllib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,9 @@ needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not on PA
 KRATIX_CRD = "kratix-promises-crd.yaml"
 OVERLAY = Path("deploy/overlays/platform-settings")
 TENANT = Path("deploy/examples/tenant")
+GATEWAY = Path("deploy/examples/gateway")
+PLATFORM_CLUSTER = Path("deploy/overlays/platform-cluster")
+WORKLOAD_CLUSTER = Path("deploy/overlays/workload-cluster")
 
 
 @functools.cache
@@ -78,7 +82,9 @@ def test_entry_points_are_the_documented_ones() -> None:
         "deploy/base",
         "deploy/examples/gateway",
         "deploy/examples/tenant",
+        "deploy/overlays/platform-cluster",
         "deploy/overlays/platform-settings",
+        "deploy/overlays/workload-cluster",
         "deploy/services/discord-bot",
         "deploy/services/monitor",
         "deploy/services/standby-page",
@@ -319,26 +325,105 @@ def _object_id(obj: dict[str, Any]) -> tuple[str, str, str, str]:
     return group, obj["kind"], obj["metadata"].get("namespace", ""), obj["metadata"]["name"]
 
 
+def _applied(
+    entry: Path, keep: Callable[[dict[str, Any]], bool] = lambda d: d["kind"] != "Promise"
+) -> Source:
+    return "kubectl apply -k " + str(entry), lambda: [d for d in render(entry) if keep(d)]
+
+
+def _promise_dependencies(entry: Path) -> Source:
+    return "Promise dependencies", lambda: _dependencies(render(entry))
+
+
+def _tenant_part(*, requests: bool) -> Source:
+    """Two clusters: the tenant's requests go to the platform cluster, its Secrets and claims to the
+    workload cluster; its namespace to both."""
+    return "kubectl apply -k " + str(TENANT), lambda: [
+        d
+        for d in render(TENANT)
+        if d["kind"] == "Namespace" or (d["apiVersion"] == kube.API_VERSION) == requests
+    ]
+
+
+Source = tuple[str, Callable[[], list[dict[str, Any]]]]
+TOPOLOGIES: list[tuple[str, dict[str, list[Source]]]] = [
+    (
+        f"one cluster, {platform}",
+        {
+            "the cluster": [
+                _applied(platform),
+                _applied(GATEWAY),
+                _applied(Path("deploy/services/discord-bot")),
+                _applied(TENANT),
+                _promise_dependencies(platform),
+            ]
+        },
+    )
+    for platform in (Path("deploy/base"), OVERLAY)
+] + [
+    (
+        "two clusters",
+        {
+            "platform cluster": [
+                _applied(PLATFORM_CLUSTER),
+                _applied(Path("deploy/services/discord-bot")),
+                _tenant_part(requests=True),
+            ],
+            "workload cluster": [
+                _applied(WORKLOAD_CLUSTER),
+                _applied(GATEWAY),
+                _tenant_part(requests=False),
+                _promise_dependencies(PLATFORM_CLUSTER),
+            ],
+        },
+    )
+]
+
+
 @needs_kubectl
-@pytest.mark.parametrize("platform", [Path("deploy/base"), OVERLAY], ids=str)
-def test_one_emitter_per_object_when_the_platform_cluster_is_the_destination(platform: Path) -> None:
-    """Single cluster: kubectl applies the platform, the example Gateway, the bot and the tenant, and
-    the GitOps agent applies the Promises' dependencies, all on one cluster. No object comes from two
-    of them (they would fight over it, and the agent would prune what kubectl owns), and every
-    namespace an object needs is created by exactly one of them."""
-    sources = {
-        "kubectl apply -k " + str(entry): [d for d in render(entry) if d["kind"] != "Promise"]
-        for entry in (platform, Path("deploy/examples/gateway"), Path("deploy/services/discord-bot"), TENANT)
+@pytest.mark.parametrize(("case", "clusters"), TOPOLOGIES, ids=[t[0] for t in TOPOLOGIES])
+def test_one_emitter_per_object_and_every_namespace_is_created(
+    case: str, clusters: dict[str, list[Source]]
+) -> None:
+    """What kubectl applies (the platform, the example Gateway, the bot, the tenant) and what the GitOps
+    agent applies (the Promises' dependencies, on the Destination) never overlap on one cluster: they
+    would fight over the object, and the agent would prune what kubectl owns. Every namespace an
+    object needs is created on its cluster by exactly one of them."""
+    for cluster, sources in clusters.items():
+        emitters: dict[tuple[str, str, str, str], list[str]] = {}
+        for source, docs in sources:
+            for obj in docs():
+                emitters.setdefault(_object_id(obj), []).append(source)
+        assert {key: who for key, who in emitters.items() if len(who) > 1} == {}, cluster
+        namespaces = {key[3] for key in emitters if key[1] == "Namespace"}
+        needed = {key[2] for key in emitters if key[2]}
+        assert needed <= namespaces, f"{cluster}: nobody creates namespace(s) {needed - namespaces}"
+
+
+@needs_kubectl
+def test_two_clusters_the_services_run_beside_the_servers_and_read_the_platform_through_a_kubeconfig() -> (
+    None
+):
+    platform, workload = render(PLATFORM_CLUSTER), render(WORKLOAD_CLUSTER)
+    assert {d["kind"] for d in platform} >= {"Promise", "ClusterRole", "ClusterRoleBinding", "ServiceAccount"}
+    assert not [d for d in platform if d["kind"] in ("Deployment", "Service")]
+    assert not [d for d in workload if d["kind"] in ("Promise", "ClusterRole", "ClusterRoleBinding")]
+    tokens = {
+        d["metadata"]["annotations"]["kubernetes.io/service-account.name"]
+        for d in platform
+        if d["kind"] == "Secret"
     }
-    sources["Promise dependencies"] = _dependencies(render(platform))
-    emitters: dict[tuple[str, str, str, str], list[str]] = {}
-    for source, docs in sources.items():
-        for obj in docs:
-            emitters.setdefault(_object_id(obj), []).append(source)
-    assert {key: who for key, who in emitters.items() if len(who) > 1} == {}
-    namespaces = {key[3] for key in emitters if key[1] == "Namespace"}
-    needed = {key[2] for key in emitters if key[2]}
-    assert needed <= namespaces, f"nobody creates namespace(s) {needed - namespaces}"
+    deployments = [d for d in workload if d["kind"] == "Deployment"]
+    assert {d["spec"]["template"]["spec"]["serviceAccountName"] for d in deployments} == tokens
+    for deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        (mount,) = container["volumeMounts"]
+        (volume,) = pod["volumes"]
+        assert volume["name"] == mount["name"] and mount["readOnly"] is True
+        assert volume["secret"]["secretName"] == f"{pod['serviceAccountName']}-kubeconfig"
+        assert f"--kubeconfig={mount['mountPath']}/kubeconfig" in container["args"]
+    assert all(d["automountServiceAccountToken"] is False for d in workload if d["kind"] == "ServiceAccount")
 
 
 @needs_kubectl
@@ -385,7 +470,6 @@ def test_the_example_tenant_is_accepted_by_the_pipelines(tmp_path: Path) -> None
 
 # --- the example Gateway ---
 
-GATEWAY = Path("deploy/examples/gateway")
 _LISTENER_PROTOCOLS = {"HTTP", "HTTPS"}
 
 
