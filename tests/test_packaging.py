@@ -5,6 +5,7 @@ let in every package the wheel is built from."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -92,6 +93,27 @@ def test_console_script_starts_from_the_installed_wheel(venv_bin: Path, script: 
     assert result.stdout.strip(), f"{script} --help printed nothing"
 
 
+# The commands the images start (Dockerfile ENTRYPOINTs): each must start from the installed wheel.
+ROLE_COMMANDS = re.findall(
+    r'^ENTRYPOINT \["foundry-platform", "([a-z-]+)"\]$',
+    (REPO / "Dockerfile").read_text(encoding="utf-8"),
+    re.M,
+)
+
+
+def test_every_service_image_has_a_role_command() -> None:
+    assert sorted(ROLE_COMMANDS) == ["discord-bot", "monitor", "standby-page"]
+
+
+@pytest.mark.parametrize("role", ROLE_COMMANDS)
+def test_role_command_starts_from_the_installed_wheel(venv_bin: Path, role: str) -> None:
+    result = _run([venv_bin / "foundry-platform", role, "--help"], cwd=venv_bin)
+    assert result.returncode == 0, (
+        f"foundry-platform {role} --help exited {result.returncode}:\n{result.stderr}"
+    )
+    assert f"foundry-platform {role}" in result.stdout, result.stdout
+
+
 @pytest.mark.parametrize("name", BUILD_INPUTS)
 def test_docker_build_context_admits_every_build_input(name: str) -> None:
     ignore = (REPO / ".dockerignore").read_text(encoding="utf-8").splitlines()
@@ -165,6 +187,7 @@ def test_installed_simulator_runs_the_examples(simulated: Path) -> None:
 SERVICES = {
     "standby-page": ["--host", "127.0.0.1", "--port"],
     "monitor": ["--host", "127.0.0.1", "--metrics-port"],
+    "discord-bot": ["--host", "127.0.0.1", "--no-gateway", "--port"],
 }
 
 
@@ -175,9 +198,12 @@ def test_installed_service_answers_healthz_on_loopback(
     port = _free_port()
     # The standby page serves the simulated cluster; the monitor's API is a closed loopback port, so
     # it starts, its first cycle fails and /healthz still answers (a first cycle has three intervals).
+    # The bot, without a gateway connection, needs its token variable and namespaces, not Discord.
     extra = ["--state", str(simulated)] if role == "standby-page" else []
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
-    if role == "monitor":
+    if role == "discord-bot":
+        env |= {"DISCORD_TOKEN": "smoke-test", "FOUNDRY_DISCORD_NAMESPACES": "tabletop"}
+    if role in ("monitor", "discord-bot"):
         env["KUBECONFIG"] = str(
             write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{_free_port()}", token="t")
         )
