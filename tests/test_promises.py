@@ -10,10 +10,12 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from manifest_validation import validate_manifest
 
 from foundry_lib import kube
 from foundry_lib.crd_schema import CEL_RULES
 from foundry_lib.errors import UserError
+from foundry_lib.manifests.standby import standby_dependencies
 from foundry_lib.models.request import parse_request
 from foundry_lib.promises import (
     CLUSTER_PERMISSIONS,
@@ -409,3 +411,43 @@ def test_promises_command_takes_the_destination_selector(
     for name in GENERATED:
         promise = yaml.safe_load((tmp_path / name / "promise.yaml").read_text(encoding="utf-8"))
         assert promise["spec"]["destinationSelectors"] == [{"matchLabels": labels}]
+
+
+DEPENDENCY_CASES = [
+    # (case, platform settings env, expected (namespace, service name, port))
+    ("defaults", {}, ("foundry-system", "foundry-standby", 8080)),
+    (
+        "a site's standby service",
+        {"FOUNDRY_STANDBY_SERVICE_NAME": "standby", "FOUNDRY_STANDBY_SERVICE_NAMESPACE": "vtt",
+         "FOUNDRY_STANDBY_SERVICE_PORT": "80"},
+        ("vtt", "standby", 80),
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "env", "expected"), DEPENDENCY_CASES, ids=[c[0] for c in DEPENDENCY_CASES])
+def test_standby_dependencies_are_valid_objects_where_the_routes_point(
+    case: str, env: dict[str, str], expected: tuple[str, str, int]
+) -> None:
+    namespace, service = standby_dependencies(PlatformSettings.from_env(env))
+    for obj in (namespace, service):
+        validate_manifest(obj)
+    assert (
+        namespace["metadata"]["name"],
+        service["metadata"]["name"],
+        service["spec"]["ports"][0]["port"],
+    ) == (expected)
+    assert service["metadata"]["namespace"] == namespace["metadata"]["name"]
+    assert namespace["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/prune"] == "disabled"
+    assert namespace["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "Prune=false"
+
+
+def test_only_the_license_promise_ships_dependencies_and_they_match_its_pipeline_defaults() -> None:
+    """The license pipeline's routes need them; one Promise ships them (one emitter per object)."""
+    carriers = {
+        name: p["spec"]["dependencies"] for name, p in GENERATED.items() if "dependencies" in p["spec"]
+    }
+    assert list(carriers) == ["foundry-license"]
+    for pipelines in GENERATED["foundry-license"]["spec"]["workflows"]["resource"].values():
+        env = {e["name"]: e["value"] for e in pipelines[0]["spec"]["containers"][0]["env"]}
+        assert carriers["foundry-license"] == standby_dependencies(PlatformSettings.from_env(env))
