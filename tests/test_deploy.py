@@ -401,6 +401,17 @@ def test_one_emitter_per_object_and_every_namespace_is_created(
 
 
 @needs_kubectl
+@pytest.mark.parametrize("entry", [Path("deploy/base"), OVERLAY, PLATFORM_CLUSTER], ids=str)
+def test_the_first_install_step_selects_exactly_the_promises(entry: Path) -> None:
+    """`kubectl apply -k <entry> -l kratix.io/promise-version` must apply the Promises and nothing
+    else: the rest needs the namespace their dependencies create."""
+    docs = render(entry)
+    selected = [d for d in docs if "kratix.io/promise-version" in d["metadata"].get("labels", {})]
+    assert [d["kind"] for d in selected] == ["Promise"] * 3
+    assert len([d for d in docs if d["kind"] == "Promise"]) == 3
+
+
+@needs_kubectl
 def test_two_clusters_the_services_run_beside_the_servers_and_read_the_platform_through_a_kubeconfig() -> (
     None
 ):
