@@ -13,11 +13,19 @@ import discord
 from discord import app_commands
 
 from foundry_lib.access import Principal
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI, KubeObject
+from foundry_lib.errors import FoundryError
+from foundry_lib.kube import (
+    FOUNDRY_ACTIVATION_REQUEST,
+    FOUNDRY_INSTANCE,
+    FOUNDRY_LICENSE,
+    KubeAPI,
+    KubeObject,
+)
 from services.commands import approvals, instances, licenses
 from services.commands.context import Code, Command, Context, Reply, execute
 from services.commands.settings import CommandSettings
 from services.commands.status import status
+from services.discord_bot.approval_messages import NO_PINGS, decided_text, outcome, shown_patch
 
 Interaction = discord.Interaction[discord.Client]
 _MAX_CHOICES = 25  # Discord's autocomplete limit
@@ -69,10 +77,41 @@ async def answer(
     """Denials, errors and replies that concern only the caller are ephemeral."""
     reply, ns = await run(deps, principal_of(interaction), namespace, command, what)
     done = reply.code is Code.DONE
-    kwargs: dict[str, Any] = {"ephemeral": not (public and done)}
+    kwargs: dict[str, Any] = {"ephemeral": not (public and done), "allowed_mentions": NO_PINGS}
     if view is not None and done:
         kwargs["view"] = view(ns)
     await interaction.response.send_message(reply.text, **kwargs)
+
+
+async def decide(
+    deps: BotDeps, interaction: Interaction, namespace: str, name: str, *, approved: bool
+) -> None:
+    """An Approve / Deny press. Allowed: the decision is written and the pressed message shows it
+    (who, when) without buttons; on a request decided before, it shows that final state and the presser
+    is told, privately. Forbidden or failed: only the presser hears why; the message keeps its buttons."""
+    decided: list[approvals.Decided] = []
+
+    def command(ctx: Context) -> Reply:
+        decided.append(approvals.decide(ctx, name, approved=approved))
+        return decided[-1].reply
+
+    what = f"{'approve' if approved else 'deny'} {name}"
+    reply, _ = await run(deps, principal_of(interaction), namespace, command, what)
+    if reply.code is not Code.DONE or not decided:
+        await interaction.response.send_message(reply.text, ephemeral=True, allowed_mentions=NO_PINGS)
+        return
+    result = decided[-1]
+    text = decided_text(result.request)
+    await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
+    shown = outcome(result.request)
+    if shown is not None:
+        patch = shown_patch(shown)
+        try:
+            await asyncio.to_thread(deps.kube.merge_patch, FOUNDRY_ACTIVATION_REQUEST, namespace, name, patch)
+        except FoundryError as err:  # the announcer's next pass edits it again: the same text
+            deps.log(f"could not record what the approval message of {namespace}/{name} shows: {err}")
+    if not result.fresh:
+        await interaction.followup.send(reply.text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 class CancelDelete(
@@ -133,15 +172,7 @@ class _Decide(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], templa
         return cls(match["namespace"], match["name"])
 
     async def callback(self, interaction: Interaction) -> None:
-        name, approved = self.name, self.approved
-        await answer(
-            self.deps,
-            interaction,
-            self.namespace,
-            lambda ctx: approvals.decide_request(ctx, name, approved=approved),
-            f"{'approve' if approved else 'deny'} {name}",
-            public=True,
-        )
+        await decide(self.deps, interaction, self.namespace, self.name, approved=self.approved)
 
 
 class Approve(_Decide, template=r"vtt-approve:" + _KEY):
