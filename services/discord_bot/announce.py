@@ -13,7 +13,6 @@ message shows the outcome and loses its buttons, once per change.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import discord
 
@@ -21,6 +20,7 @@ from foundry_lib.conditions import rfc3339
 from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST
 from services.discord_bot.app import BotDeps, approval_view
 from services.discord_bot.approval_messages import (
+    NO_PINGS,
     POSTED,
     SHOWN,
     announcement,
@@ -33,13 +33,8 @@ from services.discord_bot.approval_messages import (
 
 _OPEN = ("", "Pending")
 
-# Posts a text with its buttons; returns (channel id, message id) of the message it made.
-Send = Callable[[str, discord.ui.View], Awaitable[tuple[int, int]]]
-# Replaces a posted message's text and removes its buttons; False when the message is gone.
-Edit = Callable[[int, int, str], Awaitable[bool]]
 
-
-async def post_pending(deps: BotDeps, send: Send) -> int:
+async def post_pending(deps: BotDeps, channel: discord.abc.Messageable) -> int:
     """Posts every open, undecided, not yet posted request in the served namespaces; returns how many."""
     posted = 0
     for namespace in sorted(deps.settings.access.namespaces):
@@ -49,17 +44,18 @@ async def post_pending(deps: BotDeps, send: Send) -> int:
             if spec.get("decision") or phase not in _OPEN or POSTED in (meta.get("annotations") or {}):
                 continue
             name = str(meta["name"])
-            channel_id, message_id = await send(announcement(request), approval_view(namespace, name))
-            patch = posted_patch(rfc3339(deps.clock()), channel_id, message_id)
+            view = approval_view(namespace, name)
+            message = await channel.send(announcement(request), view=view, allowed_mentions=NO_PINGS)
+            patch = posted_patch(rfc3339(deps.clock()), message.channel.id, message.id)
             await asyncio.to_thread(deps.kube.merge_patch, FOUNDRY_ACTIVATION_REQUEST, namespace, name, patch)
             deps.log(f"posted activation request {namespace}/{name} for approval")
             posted += 1
     return posted
 
 
-async def update_posted(deps: BotDeps, edit: Edit) -> int:
+async def update_posted(deps: BotDeps, client: discord.Client) -> int:
     """Edits the message of every posted request whose outcome differs from what it shows; returns
-    how many it edited."""
+    how many it edited. A message someone deleted is left alone: nothing is left to edit."""
     edited = 0
     for namespace in sorted(deps.settings.access.namespaces):
         for request in await asyncio.to_thread(deps.kube.list, FOUNDRY_ACTIVATION_REQUEST, namespace):
@@ -68,10 +64,12 @@ async def update_posted(deps: BotDeps, edit: Edit) -> int:
             if where is None or now is None or annotations.get(SHOWN) == now:
                 continue
             name = str(request["metadata"]["name"])
-            if await edit(*where, decided_text(request)):
+            message = client.get_partial_messageable(where[0]).get_partial_message(where[1])
+            try:
+                await message.edit(content=decided_text(request), view=None, allowed_mentions=NO_PINGS)
                 deps.log(f"approval message of {namespace}/{name} now shows {now}")
-            else:
-                deps.log(f"approval message of {namespace}/{name} is gone; it stays as it was")
+            except discord.NotFound:
+                deps.log(f"approval message of {namespace}/{name} was deleted in Discord; not edited")
             patch = shown_patch(now)
             await asyncio.to_thread(deps.kube.merge_patch, FOUNDRY_ACTIVATION_REQUEST, namespace, name, patch)
             edited += 1

@@ -26,7 +26,6 @@ from foundry_lib.errors import FoundryError, UserError
 from services.commands.settings import CommandSettings
 from services.discord_bot.announce import post_pending, update_posted
 from services.discord_bot.app import BotDeps, build_tree
-from services.discord_bot.approval_messages import NO_PINGS
 from services.monitor.http import StatusServer
 
 log = logging.getLogger("foundry.discord")
@@ -87,22 +86,10 @@ class FoundryBot(discord.Client):
             log.error("FOUNDRY_DISCORD_APPROVAL_CHANNEL %d is not a text channel", channel_id)
             return
 
-        async def send(text: str, view: discord.ui.View) -> tuple[int, int]:
-            message = await channel.send(text, view=view, allowed_mentions=NO_PINGS)
-            return message.channel.id, message.id
-
-        async def edit(channel_id: int, message_id: int, text: str) -> bool:
-            message = self.get_partial_messageable(channel_id).get_partial_message(message_id)
-            try:
-                await message.edit(content=text, view=None, allowed_mentions=NO_PINGS)
-            except discord.NotFound:  # deleted by someone in the channel: nothing left to edit
-                return False
-            return True
-
         while not self.is_closed():
             try:
-                await post_pending(self.deps, send)
-                await update_posted(self.deps, edit)
+                await post_pending(self.deps, channel)
+                await update_posted(self.deps, self)
             except (FoundryError, discord.DiscordException) as err:
                 log.warning("posting or updating activation requests failed: %s", err)
             await asyncio.sleep(ANNOUNCE_EVERY)
