@@ -51,6 +51,8 @@ class Message:
     async def edit(self, **kwargs: Any) -> None:
         if self.deleted:
             raise discord.NotFound(SimpleNamespace(status=404, reason="Not Found"), "Unknown Message")
+        if self.channel.down:
+            raise discord.HTTPException(SimpleNamespace(status=503, reason="Service Unavailable"), "down")
         self.edits.append(kwargs)
         self.content, self.view = kwargs["content"], kwargs["view"]
 
@@ -68,8 +70,12 @@ class Channel:
         self.id = CHANNEL
         self.messages: list[Message] = []
         self.sent: list[dict[str, Any]] = []
+        self.down = False  # Discord answers 503
+        self.refused: set[str] = set()  # Discord answers 400 to a post with a button naming one of these
 
     async def send(self, content: str, **kwargs: Any) -> Message:
+        if self.down or any(r in b.custom_id for r in self.refused for b in kwargs["view"].children):
+            raise discord.HTTPException(SimpleNamespace(status=400, reason="Bad Request"), "refused")
         self.sent.append({"content": content, **kwargs})
         self.messages.append(Message(self, 9000 + len(self.messages), content, kwargs.get("view")))
         return self.messages[-1]
@@ -421,3 +427,25 @@ async def test_hostile_fields_stay_plain_text_inside_the_limit(
 def test_the_announcement_names_who_asks(by: dict[str, str], shows: str) -> None:
     request = {"metadata": {"namespace": NS}, "spec": {"instanceRef": {"name": "alpha"}, "requestedBy": by}}
     assert announcement(request).startswith(shows)
+
+
+async def test_a_refused_post_or_failed_edit_holds_up_nothing_else_and_is_tried_again(
+    kube: KubernetesAPI, posted: tuple[Channel, Message], bot: tuple[BotDeps, Bot], log: list[str]
+) -> None:
+    channel, message = posted
+    await _create(kube, FOUNDRY_ACTIVATION_REQUEST, "aaa", _spec())
+    await _create(kube, FOUNDRY_ACTIVATION_REQUEST, "bbb", _spec())
+    channel.refused = {"/aaa"}
+    assert await post_pending(bot[0], channel) == 1  # type: ignore[arg-type]
+    assert channel.messages[-1].buttons == [f"vtt-approve:{NS}/bbb", f"vtt-deny:{NS}/bbb"]
+    assert POSTED not in ((await _request(kube, "aaa"))["metadata"].get("annotations") or {})
+    assert log[-2].startswith(f"could not post activation request {NS}/aaa: 400 Bad Request")
+    channel.refused = set()
+    assert await post_pending(bot[0], channel) == 1  # type: ignore[arg-type]
+    await _decide_by_command(kube, "1", approved=False)
+    channel.down = True
+    assert await update_posted(bot[0], channel) == 0  # type: ignore[arg-type]
+    assert message.edits == [] and SHOWN not in (await _request(kube))["metadata"]["annotations"]
+    channel.down = False
+    assert await update_posted(bot[0], channel) == 1  # type: ignore[arg-type]
+    assert message.content.endswith("**Denied** by <@1> at 2026-11-28 20:00 UTC.")

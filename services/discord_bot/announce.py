@@ -45,7 +45,11 @@ async def post_pending(deps: BotDeps, channel: discord.abc.Messageable) -> int:
                 continue
             name = str(meta["name"])
             view = approval_view(namespace, name)
-            message = await channel.send(announcement(request), view=view, allowed_mentions=NO_PINGS)
+            try:
+                message = await channel.send(announcement(request), view=view, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as err:  # this one only: the others are still posted
+                deps.log(f"could not post activation request {namespace}/{name}: {err}; trying again later")
+                continue
             patch = posted_patch(rfc3339(deps.clock()), message.channel.id, message.id)
             await asyncio.to_thread(deps.kube.merge_patch, FOUNDRY_ACTIVATION_REQUEST, namespace, name, patch)
             deps.log(f"posted activation request {namespace}/{name} for approval")
@@ -70,6 +74,11 @@ async def update_posted(deps: BotDeps, client: discord.Client) -> int:
                 deps.log(f"approval message of {namespace}/{name} now shows {now}")
             except discord.NotFound:
                 deps.log(f"approval message of {namespace}/{name} was deleted in Discord; not edited")
+            except discord.HTTPException as err:
+                deps.log(
+                    f"could not edit the approval message of {namespace}/{name}: {err}; trying again later"
+                )
+                continue
             patch = shown_patch(now)
             await asyncio.to_thread(deps.kube.merge_patch, FOUNDRY_ACTIVATION_REQUEST, namespace, name, patch)
             edited += 1
