@@ -225,6 +225,10 @@ async def test_the_process_serves_healthz_keeps_the_token_out_of_the_log_and_sto
             {"DISCORD_TOKEN": "x", "FOUNDRY_DISCORD_NAMESPACES": NS, "FOUNDRY_DISCORD_GUILD_ID": "abc"},
             "digits only",
         ),
+        (
+            {"DISCORD_TOKEN": "x", "FOUNDRY_DISCORD_NAMESPACES": NS, "FOUNDRY_DISCORD_ADMIN_ROLE": "admins"},
+            "FOUNDRY_DISCORD_ADMIN_ROLE: Value error, must be a Discord role id",
+        ),
     ],
 )
 def test_bad_settings_exit_2_naming_the_setting(
@@ -234,7 +238,12 @@ def test_bad_settings_exit_2_naming_the_setting(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for key in ("DISCORD_TOKEN", "FOUNDRY_DISCORD_NAMESPACES", "FOUNDRY_DISCORD_GUILD_ID"):
+    for key in (
+        "DISCORD_TOKEN",
+        "FOUNDRY_DISCORD_NAMESPACES",
+        "FOUNDRY_DISCORD_GUILD_ID",
+        "FOUNDRY_DISCORD_ADMIN_ROLE",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
