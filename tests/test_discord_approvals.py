@@ -290,6 +290,23 @@ async def test_a_press_on_a_decided_request_shows_the_final_state_and_tells_the_
     assert (await _request(kube))["spec"]["decision"]["approved"] is False
 
 
+async def test_a_press_on_a_finished_request_writes_no_decision(
+    kube: KubernetesAPI, posted: tuple[Channel, Message], bot: tuple[BotDeps, Bot]
+) -> None:
+    _, message = posted
+    status = {"phase": "Expired", "message": "nobody approved activating alpha in time"}
+    await asyncio.to_thread(kube.merge_patch_status, FOUNDRY_ACTIVATION_REQUEST, NS, "ask", status)
+    press = Press(message, 1)
+    await _press(bot[1], "approve", press)
+    assert message.view is None and message.content.endswith(
+        "\n**Expired**: nobody approved activating alpha in time"
+    )
+    assert [s["content"] for s in press.followup.sent] == [
+        "request ask is already expired: nobody approved activating alpha in time"
+    ]
+    assert "decision" not in (await _request(kube))["spec"]
+
+
 async def _decide_by_command(kube: KubernetesAPI, user: str, *, approved: bool) -> None:
     """What the `vtt` CLI does: the command layer, no Discord involved."""
     ctx = Context(kube, Principal(user), NS, SETTINGS, NOW)

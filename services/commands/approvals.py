@@ -10,9 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from foundry_lib.access import Action
+from foundry_lib.activation import Phase
 from foundry_lib.conditions import rfc3339
 from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, KubeObject
 from services.commands.context import Context, Reply, UsageError, instance_target
+
+_UNDECIDED = ("", Phase.PENDING.value)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,12 @@ def decide(ctx: Context, request_name: str, *, approved: bool) -> Decided:
     if earlier:
         verdict = "approved" if earlier.get("approved") else "denied"
         text = f"request {request_name} was already {verdict} by {_mention(str(earlier.get('by')))}"
+        return Decided(Reply(text), request, fresh=False)
+    status = request.get("status") or {}
+    phase = str(status.get("phase") or "")
+    if phase not in _UNDECIDED:  # approved by the license's policy, expired, failed, folded: too late
+        said = str(status.get("message") or "")
+        text = f"request {request_name} is already {phase.lower()}" + (f": {said}" if said else "")
         return Decided(Reply(text), request, fresh=False)
     decision = {
         "approved": approved,
