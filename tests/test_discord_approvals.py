@@ -438,8 +438,9 @@ async def test_hostile_fields_stay_plain_text_inside_the_limit(
             "Mira asks to activate **alpha** (tabletop, from kubectl)",
         ),
         ({"source": "kubectl"}, "someone asks"),
+        ({}, "someone asks to activate **alpha** (tabletop)"),
     ],
-    ids=["discord-user", "not-an-id", "kubectl", "nameless"],
+    ids=["discord-user", "not-an-id", "kubectl", "nameless", "sourceless"],
 )
 def test_the_announcement_names_who_asks(by: dict[str, str], shows: str) -> None:
     request = {"metadata": {"namespace": NS}, "spec": {"instanceRef": {"name": "alpha"}, "requestedBy": by}}
@@ -466,3 +467,47 @@ async def test_a_refused_post_or_failed_edit_holds_up_nothing_else_and_is_tried_
     channel.down = False
     assert await update_posted(bot[0], channel) == 1  # type: ignore[arg-type]
     assert message.content.endswith("**Denied** by <@1> at 2026-11-28 20:00 UTC.")
+
+
+@pytest.mark.parametrize(
+    ("status", "lines"),
+    [
+        ({}, ["**Approved** by <@8> at 2026-11-28 20:00 UTC."]),
+        (
+            {
+                "phase": "Approved",
+                "message": "approved by discord:8; alpha goes live once the switch is done",
+            },
+            [
+                "**Approved** by <@8> at 2026-11-28 20:00 UTC.",
+                "**Approved**: approved by <@8>; alpha goes live once the switch is done",
+            ],
+        ),
+        (
+            {"phase": "Expired", "message": "nobody approved activating alpha in time; <@8> may not approve"},
+            [
+                "**Approved** by <@8> at 2026-11-28 20:00 UTC.",
+                "**Expired**: nobody approved activating alpha in time; <@\u200b8> may not approve",
+            ],
+        ),
+    ],
+    ids=["not-yet-acted-on", "approved", "refused-then-expired"],
+)
+def test_the_decided_message_says_who_when_and_what_status_says(
+    status: dict[str, str], lines: list[str]
+) -> None:
+    request = {
+        "metadata": {"namespace": NS},
+        "spec": {**_spec(), "decision": {"approved": True, "by": "discord:8", "at": "2026-11-28T20:00:00Z"}},
+        "status": status,
+    }
+    assert decided_text(request).split("\n")[1:] == lines
+
+
+def test_a_denial_is_said_once() -> None:
+    request = {
+        "metadata": {"namespace": NS},
+        "spec": {**_spec(), "decision": {"approved": False, "by": "discord:1"}},
+        "status": {"phase": "Denied", "message": "denied by discord:1", "decidedAt": "2026-11-28T20:05:00Z"},
+    }
+    assert decided_text(request).split("\n")[1:] == ["**Denied** by <@1> at 2026-11-28 20:05 UTC."]

@@ -43,7 +43,8 @@ def announcement(request: Mapping[str, Any], *, decided: bool = False) -> str:
     where = "the standby page" if source == "standby-page" else _plain(source, 40)
     instance = _plain((spec.get("instanceRef") or {}).get("name"), 253)
     verb = "asked" if decided else "asks"
-    text = f"{who} {verb} to activate **{instance}** ({_plain(meta.get('namespace'), 63)}, from {where})"
+    place = _plain(meta.get("namespace"), 63) + (f", from {where}" if where else "")
+    text = f"{who} {verb} to activate **{instance}** ({place})"
     reason = _plain(spec.get("reason"), 500)
     return _fit(f"{text}: {reason}" if reason else text)
 
@@ -72,7 +73,8 @@ def decided_text(request: Mapping[str, Any]) -> str:
         when = f" at {at:%Y-%m-%d %H:%M} UTC" if at is not None else ""
         lines.append(f"**{verb}** by {who}{when}.")
     phase = str(status.get("phase") or "")
-    if phase in _SETTLED:
+    if phase in _SETTLED and not (phase == Phase.DENIED and isinstance(decision, Mapping)):
+        # (a Denied phase's message only repeats the decision above)
         said = _plain(status.get("message"), 600)
         said = _PERSON.sub(r"<@\1>", said)
         lines.append(f"**{phase}**: {said}" if said else f"**{phase}**")
