@@ -307,6 +307,22 @@ async def test_a_press_on_a_finished_request_writes_no_decision(
     assert "decision" not in (await _request(kube))["spec"]
 
 
+async def test_a_press_on_a_deleted_request_removes_the_dead_buttons(
+    kube: KubernetesAPI, posted: tuple[Channel, Message], bot: tuple[BotDeps, Bot]
+) -> None:
+    _, message = posted
+    await asyncio.to_thread(kube.delete, FOUNDRY_ACTIVATION_REQUEST, NS, "ask")
+    press = Press(message, 5)
+    await _press(bot[1], "deny", press)
+    assert (
+        message.view is None
+        and message.content == "Activation request ask no longer exists: nothing to decide."
+    )
+    assert [s["content"] for s in press.followup.sent] == [
+        f"there is no activation request ask in namespace {NS}"
+    ]
+
+
 async def _decide_by_command(kube: KubernetesAPI, user: str, *, approved: bool) -> None:
     """What the `vtt` CLI does: the command layer, no Discord involved."""
     ctx = Context(kube, Principal(user), NS, SETTINGS, NOW)

@@ -25,7 +25,7 @@ from services.commands import approvals, instances, licenses
 from services.commands.context import Code, Command, Context, Reply, execute
 from services.commands.settings import CommandSettings
 from services.commands.status import status
-from services.discord_bot.approval_messages import NO_PINGS, decided_text, outcome, shown_patch
+from services.discord_bot.approval_messages import NO_PINGS, decided_text, gone_text, outcome, shown_patch
 
 Interaction = discord.Interaction[discord.Client]
 _MAX_CHOICES = 25  # Discord's autocomplete limit
@@ -97,6 +97,10 @@ async def decide(
 
     what = f"{'approve' if approved else 'deny'} {name}"
     reply, _ = await run(deps, principal_of(interaction), namespace, command, what)
+    if reply.code is Code.USAGE and await _gone(deps, namespace, name):  # deleted while open: no buttons
+        await interaction.response.edit_message(content=gone_text(name), view=None, allowed_mentions=NO_PINGS)
+        await interaction.followup.send(reply.text, ephemeral=True, allowed_mentions=NO_PINGS)
+        return
     if reply.code is not Code.DONE or not decided:
         await interaction.response.send_message(reply.text, ephemeral=True, allowed_mentions=NO_PINGS)
         return
@@ -112,6 +116,13 @@ async def decide(
             deps.log(f"could not record what the approval message of {namespace}/{name} shows: {err}")
     if not result.fresh:
         await interaction.followup.send(reply.text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def _gone(deps: BotDeps, namespace: str, name: str) -> bool:
+    try:
+        return await asyncio.to_thread(deps.kube.get, FOUNDRY_ACTIVATION_REQUEST, namespace, name) is None
+    except FoundryError:
+        return False
 
 
 class CancelDelete(

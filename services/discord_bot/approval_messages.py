@@ -81,6 +81,11 @@ def decided_text(request: Mapping[str, Any]) -> str:
     return _fit("\n".join(lines))
 
 
+def gone_text(name: str) -> str:
+    """A pressed message whose request was deleted before anyone decided it."""
+    return f"Activation request {_plain(name, 253)} no longer exists: nothing to decide."
+
+
 def message_ref(annotations: Mapping[str, Any]) -> tuple[int, int] | None:
     """The (channel id, message id) a request was posted as, None when unknown or unreadable."""
     found = re.fullmatch(r"([0-9]{1,20})/([0-9]{1,20})", str(annotations.get(MESSAGE) or ""))
