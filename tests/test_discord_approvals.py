@@ -30,8 +30,9 @@ from services.commands.approvals import decide_request
 from services.commands.context import Context
 from services.commands.settings import CommandSettings
 from services.discord_bot.announce import post_pending, update_posted
-from services.discord_bot.app import Bot, BotDeps, build_tree
+from services.discord_bot.app import Bot, build_tree
 from services.discord_bot.approval_messages import MESSAGE, POSTED, SHOWN, announcement, decided_text
+from services.discord_bot.runner import BotDeps
 
 NS = "tabletop"
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ import discord
 
 from foundry_lib.conditions import rfc3339
 from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST
-from services.discord_bot.app import BotDeps, approval_view
+from services.discord_bot.approval_buttons import approval_view
 from services.discord_bot.approval_messages import (
     NO_PINGS,
     POSTED,
@@ -30,6 +30,7 @@ from services.discord_bot.approval_messages import (
     posted_patch,
     shown_patch,
 )
+from services.discord_bot.runner import BotDeps
 
 _OPEN = ("", "Pending")
 

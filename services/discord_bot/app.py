@@ -1,133 +1,27 @@
-"""The app-command tree and the persistent buttons; every dependency comes in through `BotDeps`."""
+"""The app-command tree and the persistent buttons (Cancel deletion here, Approve / Deny in
+`approval_buttons`); every dependency comes in through `BotDeps`."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import discord
 from discord import app_commands
 
-from foundry_lib.access import Principal
-from foundry_lib.errors import FoundryError
-from foundry_lib.kube import (
-    FOUNDRY_ACTIVATION_REQUEST,
-    FOUNDRY_INSTANCE,
-    FOUNDRY_LICENSE,
-    KubeAPI,
-    KubeObject,
-)
-from services.commands import approvals, instances, licenses
-from services.commands.context import Code, Command, Context, Reply, execute
-from services.commands.settings import CommandSettings
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeObject
+from services.commands import instances, licenses
 from services.commands.status import status
-from services.discord_bot.approval_messages import NO_PINGS, decided_text, gone_text, outcome, shown_patch
+from services.discord_bot.approval_buttons import Approve, Deny
+from services.discord_bot.runner import KEY, BotDeps, Interaction, answer
 
-Interaction = discord.Interaction[discord.Client]
 _MAX_CHOICES = 25  # Discord's autocomplete limit
-_KEY = r"(?P<namespace>[a-z0-9-]{1,63})/(?P<name>[a-z0-9.-]{1,253})"
 
 
-@dataclass(frozen=True)
-class BotDeps:
-    """What the bot acts through: the cluster, the settings, the release versions and the clock."""
-
-    kube: KubeAPI
-    settings: CommandSettings
-    versions: Sequence[str]
-    clock: Callable[[], datetime]
-    log: Callable[[str], None]
-
-
-def principal_of(interaction: Interaction) -> Principal:
-    """The user id and, in a guild, the role ids Discord says the user holds."""
-    roles = getattr(interaction.user, "roles", None) or []
-    return Principal(str(interaction.user.id), frozenset(str(r.id) for r in roles))
-
-
-async def run(
-    deps: BotDeps, who: Principal, namespace: str | None, command: Command, what: str
-) -> tuple[Reply, str]:
-    """Runs the blocking command in a thread; returns the reply and the namespace it ran in."""
-    served = sorted(deps.settings.access.namespaces)
-    if namespace is None:
-        if len(served) != 1:
-            return Reply(f"name the namespace: this bot serves {', '.join(served) or 'none'}", Code.USAGE), ""
-        namespace = served[0]
-    ctx = Context(deps.kube, who, namespace, deps.settings, deps.clock(), log=deps.log)
-    reply = await asyncio.to_thread(execute, command, ctx)
-    deps.log(f"discord:{who.user_id} {what} in {namespace}: {reply.code.name.lower()}")
-    return reply, namespace
-
-
-async def answer(
-    deps: BotDeps,
-    interaction: Interaction,
-    namespace: str | None,
-    command: Command,
-    what: str,
-    *,
-    public: bool = False,
-    view: Callable[[str], discord.ui.View] | None = None,
-) -> None:
-    """Denials, errors and replies that concern only the caller are ephemeral."""
-    reply, ns = await run(deps, principal_of(interaction), namespace, command, what)
-    done = reply.code is Code.DONE
-    kwargs: dict[str, Any] = {"ephemeral": not (public and done), "allowed_mentions": NO_PINGS}
-    if view is not None and done:
-        kwargs["view"] = view(ns)
-    await interaction.response.send_message(reply.text, **kwargs)
-
-
-async def decide(
-    deps: BotDeps, interaction: Interaction, namespace: str, name: str, *, approved: bool
-) -> None:
-    """An Approve / Deny press. Allowed: the decision is written and the pressed message shows it
-    (who, when) without buttons; on a request decided before, it shows that final state and the presser
-    is told, privately. Forbidden or failed: only the presser hears why; the message keeps its buttons."""
-    decided: list[approvals.Decided] = []
-
-    def command(ctx: Context) -> Reply:
-        decided.append(approvals.decide(ctx, name, approved=approved))
-        return decided[-1].reply
-
-    what = f"{'approve' if approved else 'deny'} {name}"
-    reply, _ = await run(deps, principal_of(interaction), namespace, command, what)
-    if reply.code is Code.USAGE and await _gone(deps, namespace, name):  # deleted while open: no buttons
-        await interaction.response.edit_message(content=gone_text(name), view=None, allowed_mentions=NO_PINGS)
-        await interaction.followup.send(reply.text, ephemeral=True, allowed_mentions=NO_PINGS)
-        return
-    if reply.code is not Code.DONE or not decided:
-        await interaction.response.send_message(reply.text, ephemeral=True, allowed_mentions=NO_PINGS)
-        return
-    result = decided[-1]
-    text = decided_text(result.request)
-    await interaction.response.edit_message(content=text, view=None, allowed_mentions=NO_PINGS)
-    shown = outcome(result.request)
-    if shown is not None:
-        patch = shown_patch(shown)
-        try:
-            await asyncio.to_thread(deps.kube.merge_patch, FOUNDRY_ACTIVATION_REQUEST, namespace, name, patch)
-        except FoundryError as err:  # the announcer's next pass edits it again: the same text
-            deps.log(f"could not record what the approval message of {namespace}/{name} shows: {err}")
-    if not result.fresh:
-        await interaction.followup.send(reply.text, ephemeral=True, allowed_mentions=NO_PINGS)
-
-
-async def _gone(deps: BotDeps, namespace: str, name: str) -> bool:
-    try:
-        return await asyncio.to_thread(deps.kube.get, FOUNDRY_ACTIVATION_REQUEST, namespace, name) is None
-    except FoundryError:
-        return False
-
-
-class CancelDelete(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-cancel:" + _KEY
-):
+class CancelDelete(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-cancel:" + KEY):
     """Undoes a scheduled deletion; the custom_id names the instance, so it works after a restart.
     `build_tree` registers a subclass bound to its `deps`."""
 
@@ -159,47 +53,6 @@ class CancelDelete(
             f"delete {name} --cancel",
             public=True,
         )
-
-
-class _Decide(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-decide:" + _KEY):
-    approved: ClassVar[bool]
-    deps: ClassVar[BotDeps]
-
-    def __init__(self, namespace: str, name: str) -> None:
-        verb = "approve" if self.approved else "deny"
-        super().__init__(
-            discord.ui.Button(
-                label=verb.capitalize(),
-                style=discord.ButtonStyle.success if self.approved else discord.ButtonStyle.danger,
-                custom_id=f"vtt-{verb}:{namespace}/{name}",
-            )
-        )
-        self.namespace, self.name = namespace, name
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> _Decide:
-        return cls(match["namespace"], match["name"])
-
-    async def callback(self, interaction: Interaction) -> None:
-        await decide(self.deps, interaction, self.namespace, self.name, approved=self.approved)
-
-
-class Approve(_Decide, template=r"vtt-approve:" + _KEY):
-    approved = True
-
-
-class Deny(_Decide, template=r"vtt-deny:" + _KEY):
-    approved = False
-
-
-def approval_view(namespace: str, request: str) -> discord.ui.View:
-    """Approve / Deny for one activation request: persistent (no timeout, custom_ids keyed by it)."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(Approve(namespace, request))
-    view.add_item(Deny(namespace, request))
-    return view
 
 
 def cancel_view(name: str) -> Callable[[str], discord.ui.View]:

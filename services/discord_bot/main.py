@@ -25,7 +25,8 @@ from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.errors import FoundryError, UserError
 from services.commands.settings import CommandSettings
 from services.discord_bot.announce import post_pending, update_posted
-from services.discord_bot.app import BotDeps, build_tree
+from services.discord_bot.app import build_tree
+from services.discord_bot.runner import BotDeps
 from services.monitor.http import StatusServer
 
 log = logging.getLogger("foundry.discord")
