@@ -75,7 +75,10 @@ class Channel:
         self.refused: set[str] = set()  # Discord answers 400 to a post with a button naming one of these
 
     async def send(self, content: str, **kwargs: Any) -> Message:
-        if self.down or any(r in b.custom_id for r in self.refused for b in kwargs["view"].children):
+        buttons = kwargs["view"].children if "view" in kwargs else []
+        if any(len(b.custom_id) > 100 for b in buttons):  # Discord's limit
+            raise discord.HTTPException(SimpleNamespace(status=400, reason="Bad Request"), "custom_id")
+        if self.down or any(r in b.custom_id for r in self.refused for b in buttons):
             raise discord.HTTPException(SimpleNamespace(status=400, reason="Bad Request"), "refused")
         self.sent.append({"content": content, **kwargs})
         self.messages.append(Message(self, 9000 + len(self.messages), content, kwargs.get("view")))
@@ -528,3 +531,31 @@ def test_a_denial_is_said_once() -> None:
         "status": {"phase": "Denied", "message": "denied by discord:1", "decidedAt": "2026-11-28T20:05:00Z"},
     }
     assert decided_text(request).split("\n")[1:] == ["**Denied** by <@1> at 2026-11-28 20:05 UTC."]
+
+
+async def test_a_request_too_long_for_buttons_is_posted_with_what_to_do_instead(
+    kube: KubernetesAPI, log: list[str]
+) -> None:
+    long_ns = "n" * 40
+    deps = BotDeps(
+        kube, CommandSettings.from_env({"FOUNDRY_DISCORD_NAMESPACES": long_ns}), (), lambda: NOW, print
+    )
+    name = "a" * 50 + "-0123abcd"
+    body = {
+        "apiVersion": FOUNDRY_ACTIVATION_REQUEST.api_version,
+        "kind": FOUNDRY_ACTIVATION_REQUEST.kind,
+        "metadata": {"name": name, "namespace": long_ns},
+        "spec": {**_spec(), "instanceRef": {"name": "a" * 50}},
+    }
+    await asyncio.to_thread(kube.create, FOUNDRY_ACTIVATION_REQUEST, long_ns, body)
+    channel = Channel()
+    assert await post_pending(deps, channel) == 1  # type: ignore[arg-type]
+    [message] = channel.messages
+    assert message.view is None and "view" not in channel.sent[0] and _no_pings(channel.sent[0])
+    assert message.content.endswith(f"/vtt-update instance:{'a' * 50} what:activate")
+    assert (
+        POSTED
+        in (await asyncio.to_thread(kube.get, FOUNDRY_ACTIVATION_REQUEST, long_ns, name) or {})["metadata"][
+            "annotations"
+        ]
+    )

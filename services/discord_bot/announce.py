@@ -29,6 +29,7 @@ from services.discord_bot.approval_messages import (
     outcome,
     posted_patch,
     shown_patch,
+    without_buttons,
 )
 from services.discord_bot.runner import BotDeps
 
@@ -47,7 +48,10 @@ async def post_pending(deps: BotDeps, channel: discord.abc.Messageable) -> int:
             name = str(meta["name"])
             view = approval_view(namespace, name)
             try:
-                message = await channel.send(announcement(request), view=view, allowed_mentions=NO_PINGS)
+                if view is None:
+                    message = await channel.send(without_buttons(request), allowed_mentions=NO_PINGS)
+                else:
+                    message = await channel.send(announcement(request), view=view, allowed_mentions=NO_PINGS)
             except discord.HTTPException as err:  # this one only: the others are still posted
                 deps.log(f"could not post activation request {namespace}/{name}: {err}; trying again later")
                 continue

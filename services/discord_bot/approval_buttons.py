@@ -16,6 +16,8 @@ from services.commands.context import Code, Context, Reply
 from services.discord_bot.approval_messages import NO_PINGS, decided_text, gone_text, outcome, shown_patch
 from services.discord_bot.runner import KEY, BotDeps, Interaction, principal_of, run
 
+CUSTOM_ID_LIMIT = 100  # Discord's limit on a button's custom_id
+
 
 async def decide(
     deps: BotDeps, interaction: Interaction, namespace: str, name: str, *, approved: bool
@@ -92,8 +94,11 @@ class Deny(_Decide, template=r"vtt-deny:" + KEY):
     approved = False
 
 
-def approval_view(namespace: str, request: str) -> discord.ui.View:
-    """Approve / Deny for one activation request: persistent (no timeout, custom_ids keyed by it)."""
+def approval_view(namespace: str, request: str) -> discord.ui.View | None:
+    """Approve / Deny for one activation request: persistent (no timeout, custom_ids keyed by it).
+    None when the custom_ids would pass Discord's 100 characters (a long namespace and request name)."""
+    if len(f"vtt-approve:{namespace}/{request}") > CUSTOM_ID_LIMIT:
+        return None
     view = discord.ui.View(timeout=None)
     view.add_item(Approve(namespace, request))
     view.add_item(Deny(namespace, request))

@@ -49,6 +49,17 @@ def announcement(request: Mapping[str, Any], *, decided: bool = False) -> str:
     return _fit(f"{text}: {reason}" if reason else text)
 
 
+def without_buttons(request: Mapping[str, Any]) -> str:
+    """The announcement when buttons cannot name the request (see `approval_buttons.approval_view`):
+    an activator activates the instance instead, which completes the request."""
+    instance = _plain(((request.get("spec") or {}).get("instanceRef") or {}).get("name"), 253)
+    hint = (
+        "No Approve / Deny buttons: this request's name is too long for them. An activator approves it "
+        f"by activating {instance}: /vtt-update instance:{instance} what:activate"
+    )
+    return _fit(f"{announcement(request)}\n{hint}")
+
+
 def outcome(request: Mapping[str, Any]) -> str | None:
     """The outcome a posted message should show, None while the request is open and undecided."""
     phase = str((request.get("status") or {}).get("phase") or "")
