@@ -6,11 +6,13 @@ mapping so the core stays free of process state; unknown FOUNDRY_* keys are igno
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,7 +28,6 @@ from foundry_lib.hostnames import parse_base_domains
 from foundry_lib.models.common import (
     AbsolutePath,
     CpuQuantity,
-    DiscordId,
     DNSLabel,
     DNSSubdomain,
     Duration,
@@ -42,6 +43,22 @@ M = TypeVar("M", bound=BaseModel)
 GatewayDuration = Annotated[str, StringConstraints(pattern=r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")]
 # A tz database name such as "UTC" or "Europe/Berlin" (the image ships tzdata; Foundry reads TZ).
 Timezone = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")]
+
+
+def _discord_role(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[0-9]{1,20}", value):
+        raise ValueError(
+            "must be a Discord role id, 1 to 20 digits (with Developer Mode on, right-click the "
+            "role in Discord and choose Copy Role ID)"
+        )
+    return value
+
+
+# FOUNDRY_DISCORD_ADMIN_ROLE, the one definition of the Discord role whose holders are Foundry admins.
+# Two readers compose it as their `discord_admin_role` field: the activation pipeline
+# (PlatformSettings: admins' decisions count on every license) and the vtt commands and Discord bot
+# (services.commands.settings.CommandSettings: admins may do everything). Unset: nobody is an admin.
+DiscordAdminRole = Annotated[str | None, AfterValidator(_discord_role)]
 
 
 class PlatformSettings(BaseModel):
@@ -77,8 +94,7 @@ class PlatformSettings(BaseModel):
     snapshot_keep: Annotated[int, Field(ge=1, le=100)] = 3
     # How often the monitor polls every instance; player counts older than two intervals are unknown.
     monitor_interval: Duration = "30s"
-    # The Discord role whose holders are Foundry admins: the bot's commands and activation decisions.
-    discord_admin_role: DiscordId | None = None
+    discord_admin_role: DiscordAdminRole = None
     # How long finished activation requests are kept before the monitor's timer deletes them.
     activation_retention: Annotated[str, StringConstraints(pattern=DAYS_DURATION_PATTERN)] = "7d"
 

@@ -110,7 +110,10 @@ def test_codes_are_the_cli_exit_codes() -> None:
 @pytest.mark.parametrize(
     ("env", "problem"),
     [
-        ({"FOUNDRY_DISCORD_ADMIN_ROLE": "admins"}, "FOUNDRY_DISCORD_ADMIN_ROLE: String should match pattern"),
+        (
+            {"FOUNDRY_DISCORD_ADMIN_ROLE": "admins"},
+            "FOUNDRY_DISCORD_ADMIN_ROLE: Value error, must be a Discord role id",
+        ),
         ({"FOUNDRY_DISCORD_DELETE_GRACE": "a week"}, "FOUNDRY_DISCORD_DELETE_GRACE: String should match"),
     ],
 )

@@ -1,6 +1,7 @@
 """The Discord front end through discord.py's real command tree and buttons: test doubles stand in
 for the Interaction only (Discord builds those), kmock's Kubernetes emulator sits behind the real
-client. Commands run off the event loop, which keeps serving the emulator."""
+client. Commands run off the event loop, which keeps serving the emulator. The approval buttons and
+messages: tests/test_discord_approvals.py."""
 
 from __future__ import annotations
 
@@ -26,15 +27,13 @@ from kubernetes import client
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.kube import (
     EVENT,
-    FOUNDRY_ACTIVATION_REQUEST,
     FOUNDRY_INSTANCE,
     FOUNDRY_KINDS,
     FOUNDRY_LICENSE,
 )
 from foundry_platform.cli import main
 from services.commands.settings import CommandSettings
-from services.discord_bot.announce import POSTED, post_pending
-from services.discord_bot.app import Bot, BotDeps, approval_view, build_tree
+from services.discord_bot.app import Bot, BotDeps, build_tree
 
 NS = "tabletop"
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
@@ -160,46 +159,6 @@ async def test_create_status_activate_delete_cancel(
     assert all("licenseKey" not in line for line in log)
 
 
-async def test_approval_buttons_pressed_by_allowed_and_forbidden_users(
-    bot: Bot, tree: app_commands.CommandTree[discord.Client], kube: KubernetesAPI
-) -> None:
-    await asyncio.to_thread(kube.create, FOUNDRY_LICENSE, NS, LICENSE)
-    await asyncio.to_thread(
-        kube.create,
-        FOUNDRY_INSTANCE,
-        NS,
-        {
-            "apiVersion": "foundry.platform/v1alpha1",
-            "kind": "FoundryInstance",
-            "metadata": {"name": "alpha", "namespace": NS},
-            "spec": {"licenseRef": {"name": "guild"}},
-        },
-    )
-    asked = await _call(tree, "vtt-update", FakeInteraction(5), instance="alpha", what="activate")
-    assert "you may not activate alpha yourself" in asked["content"]
-    [request] = await asyncio.to_thread(kube.list, FOUNDRY_ACTIVATION_REQUEST, NS)
-    name = request["metadata"]["name"]
-    view = approval_view(NS, name)
-    children: list[Any] = view.children
-    assert [c.custom_id for c in children] == [f"vtt-approve:{NS}/{name}", f"vtt-deny:{NS}/{name}"]
-    assert view.is_persistent()
-    forbidden = await _press(bot.approve, f"vtt-approve:{NS}/{name}", FakeInteraction(5))
-    assert forbidden["ephemeral"]
-    assert "only the license owner <@1>, its activators or a Foundry admin (<@&900>)" in forbidden["content"]
-    assert (
-        "decision"
-        not in (await asyncio.to_thread(kube.get, FOUNDRY_ACTIVATION_REQUEST, NS, name) or {})["spec"]
-    )
-    approved = await _press(bot.approve, f"vtt-approve:{NS}/{name}", FakeInteraction(8, 77))
-    assert approved["content"] == f"<@8> approved the activation of alpha (request {name})"
-    decision = (await asyncio.to_thread(kube.get, FOUNDRY_ACTIVATION_REQUEST, NS, name) or {})["spec"][
-        "decision"
-    ]
-    assert decision == {"approved": True, "by": "discord:8", "roles": ["77"], "at": "2026-11-28T20:00:00Z"}
-    again = await _press(bot.deny, f"vtt-deny:{NS}/{name}", FakeInteraction(1))
-    assert again["content"] == f"request {name} was already approved by <@8>"
-
-
 async def test_autocomplete_offers_names_from_the_cluster_and_versions_from_the_catalog(
     tree: app_commands.CommandTree[discord.Client], kube: KubernetesAPI
 ) -> None:
@@ -266,6 +225,10 @@ async def test_the_process_serves_healthz_keeps_the_token_out_of_the_log_and_sto
             {"DISCORD_TOKEN": "x", "FOUNDRY_DISCORD_NAMESPACES": NS, "FOUNDRY_DISCORD_GUILD_ID": "abc"},
             "digits only",
         ),
+        (
+            {"DISCORD_TOKEN": "x", "FOUNDRY_DISCORD_NAMESPACES": NS, "FOUNDRY_DISCORD_ADMIN_ROLE": "admins"},
+            "FOUNDRY_DISCORD_ADMIN_ROLE: Value error, must be a Discord role id",
+        ),
     ],
 )
 def test_bad_settings_exit_2_naming_the_setting(
@@ -275,7 +238,12 @@ def test_bad_settings_exit_2_naming_the_setting(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for key in ("DISCORD_TOKEN", "FOUNDRY_DISCORD_NAMESPACES", "FOUNDRY_DISCORD_GUILD_ID"):
+    for key in (
+        "DISCORD_TOKEN",
+        "FOUNDRY_DISCORD_NAMESPACES",
+        "FOUNDRY_DISCORD_GUILD_ID",
+        "FOUNDRY_DISCORD_ADMIN_ROLE",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -289,45 +257,3 @@ def _get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=5) as response:
         body: bytes = response.read()
         return body
-
-
-def _request(name: str, **spec: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": "foundry.platform/v1alpha1",
-        "kind": "FoundryActivationRequest",
-        "metadata": {"name": name, "namespace": NS, **spec.pop("metadata", {})},
-        "spec": {
-            "instanceRef": {"name": "alpha"},
-            "requestedBy": {"source": "standby-page", "displayName": "Mira"},
-            **spec,
-        },
-    }
-
-
-async def test_open_requests_are_posted_once_with_approve_and_deny(
-    kube: KubernetesAPI, log: list[str]
-) -> None:
-    deps = BotDeps(kube, SETTINGS, (), lambda: NOW, log.append)
-    for request in (
-        _request("new", reason="session tonight"),
-        _request("decided", decision={"approved": False, "by": "discord:1"}),
-        _request("posted", metadata={"annotations": {POSTED: "2026-11-28T19:00:00Z"}}),
-    ):
-        await asyncio.to_thread(kube.create, FOUNDRY_ACTIVATION_REQUEST, NS, request)
-    sent: list[tuple[str, list[str]]] = []
-
-    async def send(text: str, view: discord.ui.View) -> None:
-        children: list[Any] = view.children
-        sent.append((text, [c.custom_id for c in children]))
-
-    assert await post_pending(deps, send) == 1
-    assert sent == [
-        (
-            "Mira asks to activate **alpha** (tabletop, from the standby page): session tonight",
-            [f"vtt-approve:{NS}/new", f"vtt-deny:{NS}/new"],
-        )
-    ]
-    stored = await asyncio.to_thread(kube.get, FOUNDRY_ACTIVATION_REQUEST, NS, "new")
-    assert (stored or {})["metadata"]["annotations"][POSTED] == "2026-11-28T20:00:00Z"
-    assert await post_pending(deps, send) == 0  # a restarted bot does not post it again
-    assert log == [f"posted activation request {NS}/new for approval"]

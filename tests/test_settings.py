@@ -7,6 +7,7 @@ import pytest
 from foundry_lib.errors import UserError
 from foundry_lib.models.common import StorageBackend
 from foundry_lib.settings import PlatformSettings, env_key
+from services.commands.settings import CommandSettings
 
 DEFAULTS = PlatformSettings()
 
@@ -37,6 +38,7 @@ OVERRIDES = [
     ("FOUNDRY_TIMEZONE", "Europe/Berlin", "timezone", None),
     ("FOUNDRY_STANDBY_SERVICE_PORT", "9090", "standby_service_port", 9090),
     ("FOUNDRY_PVC_RETENTION", "delete", "pvc_retention", None),
+    ("FOUNDRY_DISCORD_ADMIN_ROLE", "900123456789012345", "discord_admin_role", None),
 ]
 
 
@@ -101,3 +103,31 @@ def test_every_invalid_key_is_named():
     with pytest.raises(UserError) as info:
         PlatformSettings.from_env(env)
     assert all(f"{key}: " in info.value.message for key in env)
+
+
+ADMIN_ROLE_REFUSAL = (
+    "FOUNDRY_DISCORD_ADMIN_ROLE: Value error, must be a Discord role id, 1 to 20 digits "
+    "(with Developer Mode on, right-click the role in Discord and choose Copy Role ID)"
+)
+
+
+@pytest.mark.parametrize(
+    "raw", ["admins", "<@&900>", "9" * 21, " 900"], ids=["name", "mention", "too-long", "spaced"]
+)
+@pytest.mark.parametrize(
+    ("model", "reason"),
+    [(PlatformSettings, "PlatformMisconfigured"), (CommandSettings, "Misconfigured")],
+    ids=["activation-pipeline", "commands"],
+)
+def test_one_admin_role_setting_refused_alike_by_both_readers(model, reason, raw):
+    with pytest.raises(UserError) as info:
+        model.from_env({"FOUNDRY_DISCORD_ADMIN_ROLE": raw})
+    assert info.value.message.endswith(ADMIN_ROLE_REFUSAL) and info.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "model", [PlatformSettings, CommandSettings], ids=["activation-pipeline", "commands"]
+)
+def test_both_readers_read_the_same_admin_role(model):
+    assert model.from_env({"FOUNDRY_DISCORD_ADMIN_ROLE": "900"}).discord_admin_role == "900"
+    assert model.from_env({"FOUNDRY_DISCORD_ADMIN_ROLE": ""}).discord_admin_role is None

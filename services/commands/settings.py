@@ -1,5 +1,6 @@
-"""The command layer's settings: FOUNDRY_DISCORD_ADMIN_ROLE, FOUNDRY_DISCORD_NAMESPACES and
-FOUNDRY_DISCORD_DELETE_GRACE, read from a mapping so tests pass them directly."""
+"""The command layer's settings: FOUNDRY_DISCORD_ADMIN_ROLE (the one definition the activation
+pipeline's PlatformSettings reads too), FOUNDRY_DISCORD_NAMESPACES and FOUNDRY_DISCORD_DELETE_GRACE,
+read from a mapping so tests pass them directly."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from foundry_lib.access import AccessSettings, parse_namespaces
 from foundry_lib.durations import DAYS_DURATION_PATTERN, parse_duration
-from foundry_lib.models.common import DiscordId
-from foundry_lib.settings import model_from_env
+from foundry_lib.settings import DiscordAdminRole, model_from_env
 
 
 class CommandSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    discord_admin_role: DiscordId | None = None
+    discord_admin_role: DiscordAdminRole = None
     # Comma-separated namespaces the commands serve; nothing outside them is visible.
     discord_namespaces: Annotated[str, StringConstraints(pattern=r"^[a-z0-9,\s-]*$")] = ""
     discord_delete_grace: Annotated[str, StringConstraints(pattern=DAYS_DURATION_PATTERN)] = "7d"

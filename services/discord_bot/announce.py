@@ -1,41 +1,42 @@
-"""Open activation requests (from the standby page, or `update activate` by users who may only ask)
-posted once each to the approval channel (FOUNDRY_DISCORD_APPROVAL_CHANNEL) with Approve / Deny.
+"""The announcer's two passes over the served namespaces' activation requests.
 
-A request is marked posted by an annotation, so a restarted bot does not post it again; the buttons
-it posted keep working after a restart because their custom_ids name the request.
+`post_pending` posts each open request (from the standby page, or `update activate` by users who may
+only ask) once to the approval channel (FOUNDRY_DISCORD_APPROVAL_CHANNEL) with Approve / Deny, and
+records where (annotations, see `approval_messages`), so a restarted bot does not post it again; the
+buttons keep working after a restart because their custom_ids name the request.
+
+`update_posted` brings posted messages up to date when their request's outcome changed elsewhere (the
+`vtt` commands, kubectl, the request expiring, the activation completing or being refused): the
+message shows the outcome and loses its buttons, once per change.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
 import discord
 
 from foundry_lib.conditions import rfc3339
 from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST
-from services.discord_bot.app import BotDeps, approval_view
+from services.discord_bot.approval_buttons import approval_view
+from services.discord_bot.approval_messages import (
+    NO_PINGS,
+    POSTED,
+    SHOWN,
+    announcement,
+    decided_text,
+    message_ref,
+    outcome,
+    posted_patch,
+    shown_patch,
+    without_buttons,
+)
+from services.discord_bot.runner import BotDeps
 
-POSTED = "foundry.platform/discord-posted"
 _OPEN = ("", "Pending")
 
-Send = Callable[[str, discord.ui.View], Awaitable[None]]
 
-
-def announcement(request: Mapping[str, Any]) -> str:
-    """What the channel reads: who asks (a mention or the name they typed), for what, why."""
-    meta, spec = request.get("metadata") or {}, request.get("spec") or {}
-    by = spec.get("requestedBy") or {}
-    who = f"<@{by['discordUserId']}>" if by.get("discordUserId") else (by.get("displayName") or "someone")
-    source = "the standby page" if by.get("source") == "standby-page" else str(by.get("source") or "")
-    instance = (spec.get("instanceRef") or {}).get("name")
-    text = f"{who} asks to activate **{instance}** ({meta.get('namespace')}, from {source})"
-    reason = str(spec.get("reason") or "")
-    return f"{text}: {reason[:500]}" if reason else text
-
-
-async def post_pending(deps: BotDeps, send: Send) -> int:
+async def post_pending(deps: BotDeps, channel: discord.abc.Messageable) -> int:
     """Posts every open, undecided, not yet posted request in the served namespaces; returns how many."""
     posted = 0
     for namespace in sorted(deps.settings.access.namespaces):
@@ -45,9 +46,45 @@ async def post_pending(deps: BotDeps, send: Send) -> int:
             if spec.get("decision") or phase not in _OPEN or POSTED in (meta.get("annotations") or {}):
                 continue
             name = str(meta["name"])
-            await send(announcement(request), approval_view(namespace, name))
-            patch = {"metadata": {"annotations": {POSTED: rfc3339(deps.clock())}}}
+            view = approval_view(namespace, name)
+            try:
+                if view is None:
+                    message = await channel.send(without_buttons(request), allowed_mentions=NO_PINGS)
+                else:
+                    message = await channel.send(announcement(request), view=view, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as err:  # this one only: the others are still posted
+                deps.log(f"could not post activation request {namespace}/{name}: {err}; trying again later")
+                continue
+            patch = posted_patch(rfc3339(deps.clock()), message.channel.id, message.id)
             await asyncio.to_thread(deps.kube.merge_patch, FOUNDRY_ACTIVATION_REQUEST, namespace, name, patch)
             deps.log(f"posted activation request {namespace}/{name} for approval")
             posted += 1
     return posted
+
+
+async def update_posted(deps: BotDeps, client: discord.Client) -> int:
+    """Edits the message of every posted request whose outcome differs from what it shows; returns
+    how many it edited. A message someone deleted is left alone: nothing is left to edit."""
+    edited = 0
+    for namespace in sorted(deps.settings.access.namespaces):
+        for request in await asyncio.to_thread(deps.kube.list, FOUNDRY_ACTIVATION_REQUEST, namespace):
+            annotations = (request.get("metadata") or {}).get("annotations") or {}
+            where, now = message_ref(annotations), outcome(request)
+            if where is None or now is None or annotations.get(SHOWN) == now:
+                continue
+            name = str(request["metadata"]["name"])
+            message = client.get_partial_messageable(where[0]).get_partial_message(where[1])
+            try:
+                await message.edit(content=decided_text(request), view=None, allowed_mentions=NO_PINGS)
+                deps.log(f"approval message of {namespace}/{name} now shows {now}")
+            except discord.NotFound:
+                deps.log(f"approval message of {namespace}/{name} was deleted in Discord; not edited")
+            except discord.HTTPException as err:
+                deps.log(
+                    f"could not edit the approval message of {namespace}/{name}: {err}; trying again later"
+                )
+                continue
+            patch = shown_patch(now)
+            await asyncio.to_thread(deps.kube.merge_patch, FOUNDRY_ACTIVATION_REQUEST, namespace, name, patch)
+            edited += 1
+    return edited

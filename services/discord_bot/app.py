@@ -1,83 +1,27 @@
-"""The app-command tree and the persistent buttons; every dependency comes in through `BotDeps`."""
+"""The app-command tree and the persistent buttons (Cancel deletion here, Approve / Deny in
+`approval_buttons`); every dependency comes in through `BotDeps`."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import discord
 from discord import app_commands
 
-from foundry_lib.access import Principal
-from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI, KubeObject
-from services.commands import approvals, instances, licenses
-from services.commands.context import Code, Command, Context, Reply, execute
-from services.commands.settings import CommandSettings
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeObject
+from services.commands import instances, licenses
 from services.commands.status import status
+from services.discord_bot.approval_buttons import Approve, Deny
+from services.discord_bot.runner import KEY, BotDeps, Interaction, answer
 
-Interaction = discord.Interaction[discord.Client]
 _MAX_CHOICES = 25  # Discord's autocomplete limit
-_KEY = r"(?P<namespace>[a-z0-9-]{1,63})/(?P<name>[a-z0-9.-]{1,253})"
 
 
-@dataclass(frozen=True)
-class BotDeps:
-    """What the bot acts through: the cluster, the settings, the release versions and the clock."""
-
-    kube: KubeAPI
-    settings: CommandSettings
-    versions: Sequence[str]
-    clock: Callable[[], datetime]
-    log: Callable[[str], None]
-
-
-def principal_of(interaction: Interaction) -> Principal:
-    """The user id and, in a guild, the role ids Discord says the user holds."""
-    roles = getattr(interaction.user, "roles", None) or []
-    return Principal(str(interaction.user.id), frozenset(str(r.id) for r in roles))
-
-
-async def run(
-    deps: BotDeps, who: Principal, namespace: str | None, command: Command, what: str
-) -> tuple[Reply, str]:
-    """Runs the blocking command in a thread; returns the reply and the namespace it ran in."""
-    served = sorted(deps.settings.access.namespaces)
-    if namespace is None:
-        if len(served) != 1:
-            return Reply(f"name the namespace: this bot serves {', '.join(served) or 'none'}", Code.USAGE), ""
-        namespace = served[0]
-    ctx = Context(deps.kube, who, namespace, deps.settings, deps.clock(), log=deps.log)
-    reply = await asyncio.to_thread(execute, command, ctx)
-    deps.log(f"discord:{who.user_id} {what} in {namespace}: {reply.code.name.lower()}")
-    return reply, namespace
-
-
-async def answer(
-    deps: BotDeps,
-    interaction: Interaction,
-    namespace: str | None,
-    command: Command,
-    what: str,
-    *,
-    public: bool = False,
-    view: Callable[[str], discord.ui.View] | None = None,
-) -> None:
-    """Denials, errors and replies that concern only the caller are ephemeral."""
-    reply, ns = await run(deps, principal_of(interaction), namespace, command, what)
-    done = reply.code is Code.DONE
-    kwargs: dict[str, Any] = {"ephemeral": not (public and done)}
-    if view is not None and done:
-        kwargs["view"] = view(ns)
-    await interaction.response.send_message(reply.text, **kwargs)
-
-
-class CancelDelete(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-cancel:" + _KEY
-):
+class CancelDelete(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-cancel:" + KEY):
     """Undoes a scheduled deletion; the custom_id names the instance, so it works after a restart.
     `build_tree` registers a subclass bound to its `deps`."""
 
@@ -109,55 +53,6 @@ class CancelDelete(
             f"delete {name} --cancel",
             public=True,
         )
-
-
-class _Decide(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-decide:" + _KEY):
-    approved: ClassVar[bool]
-    deps: ClassVar[BotDeps]
-
-    def __init__(self, namespace: str, name: str) -> None:
-        verb = "approve" if self.approved else "deny"
-        super().__init__(
-            discord.ui.Button(
-                label=verb.capitalize(),
-                style=discord.ButtonStyle.success if self.approved else discord.ButtonStyle.danger,
-                custom_id=f"vtt-{verb}:{namespace}/{name}",
-            )
-        )
-        self.namespace, self.name = namespace, name
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> _Decide:
-        return cls(match["namespace"], match["name"])
-
-    async def callback(self, interaction: Interaction) -> None:
-        name, approved = self.name, self.approved
-        await answer(
-            self.deps,
-            interaction,
-            self.namespace,
-            lambda ctx: approvals.decide_request(ctx, name, approved=approved),
-            f"{'approve' if approved else 'deny'} {name}",
-            public=True,
-        )
-
-
-class Approve(_Decide, template=r"vtt-approve:" + _KEY):
-    approved = True
-
-
-class Deny(_Decide, template=r"vtt-deny:" + _KEY):
-    approved = False
-
-
-def approval_view(namespace: str, request: str) -> discord.ui.View:
-    """Approve / Deny for one activation request: persistent (no timeout, custom_ids keyed by it)."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(Approve(namespace, request))
-    view.add_item(Deny(namespace, request))
-    return view
 
 
 def cancel_view(name: str) -> Callable[[str], discord.ui.View]:

@@ -1,7 +1,8 @@
 """`foundry-platform discord-bot`: arguments, wiring, /healthz and a clean shutdown on SIGTERM/SIGINT.
 
 The token comes from DISCORD_TOKEN (a Secret in the cluster) and is never logged. With
-FOUNDRY_DISCORD_APPROVAL_CHANNEL set, new activation requests are posted there with Approve / Deny.
+FOUNDRY_DISCORD_APPROVAL_CHANNEL set, new activation requests are posted there with Approve / Deny,
+and each posted message is edited to show its request's outcome once it is decided.
 `--no-gateway` serves /healthz without connecting to Discord (a smoke test of the image and the
 wiring; the process tests use it so they need no network).
 """
@@ -23,12 +24,13 @@ from foundry_lib.adapters.catalog_files import load_packaged_catalog
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.errors import FoundryError, UserError
 from services.commands.settings import CommandSettings
-from services.discord_bot.announce import post_pending
-from services.discord_bot.app import BotDeps, build_tree
+from services.discord_bot.announce import post_pending, update_posted
+from services.discord_bot.app import build_tree
+from services.discord_bot.runner import BotDeps
 from services.monitor.http import StatusServer
 
 log = logging.getLogger("foundry.discord")
-ANNOUNCE_EVERY = 30.0  # seconds between looks for new activation requests
+ANNOUNCE_EVERY = 30.0  # seconds between looks for new and newly decided activation requests
 
 
 def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -77,21 +79,20 @@ class FoundryBot(discord.Client):
             await self.tree.sync()
 
     async def _announce(self, channel_id: int) -> None:
-        """Every ANNOUNCE_EVERY seconds, posts new activation requests to the approval channel."""
+        """Every ANNOUNCE_EVERY seconds, posts new activation requests to the approval channel and
+        brings the posted ones whose outcome changed up to date."""
         await self.wait_until_ready()
         channel = self.get_channel(channel_id) or await self.fetch_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             log.error("FOUNDRY_DISCORD_APPROVAL_CHANNEL %d is not a text channel", channel_id)
             return
 
-        async def send(text: str, view: discord.ui.View) -> None:
-            await channel.send(text, view=view)
-
         while not self.is_closed():
             try:
-                await post_pending(self.deps, send)
+                await post_pending(self.deps, channel)
+                await update_posted(self.deps, self)
             except (FoundryError, discord.DiscordException) as err:
-                log.warning("posting activation requests failed: %s", err)
+                log.warning("posting or updating activation requests failed: %s", err)
             await asyncio.sleep(ANNOUNCE_EVERY)
 
 
