@@ -16,12 +16,26 @@ from foundry_lib.access import Principal
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeAPI, KubeObject
 from services.commands import approvals, instances, licenses
 from services.commands.context import Code, Command, Context, Reply, execute
+from services.commands.options import AUTO_UPDATE_VALUES, SOURCE_SYNTAX, options_of
 from services.commands.settings import CommandSettings
 from services.commands.status import status
 
 Interaction = discord.Interaction[discord.Client]
 _MAX_CHOICES = 25  # Discord's autocomplete limit
+Mode = Literal["new", "copied", "shared"]
+Word = Literal["activate", "deactivate", "version", "auto-update", "volumes", "resources"]
 _KEY = r"(?P<namespace>[a-z0-9-]{1,63})/(?P<name>[a-z0-9.-]{1,253})"
+
+
+# Discord allows 100 characters per option description.
+_OPTION_HELP = {
+    "worlds": "worlds volume: new, copied (from a source) or shared (a pool)",
+    "worlds_source": SOURCE_SYNTAX,
+    "plugins": "plugins volume (Data/modules, Data/systems): new, copied or shared",
+    "plugins_source": SOURCE_SYNTAX,
+    "cpu": "CPU, like 500m or 2; default = the license's",
+    "memory": "memory, like 2Gi (at least 512Mi); default = the license's",
+}
 
 
 @dataclass(frozen=True)
@@ -215,6 +229,12 @@ def build_tree(client: discord.Client, deps: BotDeps) -> Bot:
         found = [v for v in ("latest", *deps.versions) if v.startswith(current)]
         return [app_commands.Choice(name=v, value=v) for v in found[:_MAX_CHOICES]]
 
+    async def value_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Versions, or the auto-update values when `what` is auto-update."""
+        if getattr(interaction.namespace, "what", None) == "auto-update":
+            return [app_commands.Choice(name=v, value=v) for v in AUTO_UPDATE_VALUES if v.startswith(current)]
+        return await version_choices(interaction, current)
+
     @tree.command(name="vtt-status", description="An instance in detail, or a summary of your licenses")
     @app_commands.autocomplete(instance=instance_choices)
     async def vtt_status(
@@ -229,19 +249,44 @@ def build_tree(client: discord.Client, deps: BotDeps) -> Bot:
         )
 
     @tree.command(name="vtt-create", description="Create an instance under a license")
-    @app_commands.autocomplete(license=license_choices, version=version_choices)
+    @app_commands.autocomplete(
+        license=license_choices,
+        version=version_choices,
+        worlds_source=instance_choices,
+        plugins_source=instance_choices,
+    )
+    @app_commands.describe(**_OPTION_HELP)
     async def vtt_create(
         interaction: Interaction,
         name: str,
         license: str | None = None,
         version: str | None = None,
+        worlds: Mode | None = None,
+        worlds_source: str | None = None,
+        plugins: Mode | None = None,
+        plugins_source: str | None = None,
+        cpu: str | None = None,
+        memory: str | None = None,
         namespace: str | None = None,
     ) -> None:
         await answer(
             deps,
             interaction,
             namespace,
-            lambda ctx: instances.create(ctx, name, license, version),
+            lambda ctx: instances.create(
+                ctx,
+                name,
+                license,
+                version,
+                options_of(
+                    worlds=worlds,
+                    worlds_source=worlds_source,
+                    plugins=plugins,
+                    plugins_source=plugins_source,
+                    cpu=cpu,
+                    memory=memory,
+                ),
+            ),
             f"create {name}",
             public=True,
         )
@@ -261,21 +306,49 @@ def build_tree(client: discord.Client, deps: BotDeps) -> Bot:
 
     @tree.command(
         name="vtt-update",
-        description="Activate, deactivate or change the version of an instance",
+        description="Activate, deactivate, or change the version, auto-update, volumes or resources",
     )
-    @app_commands.autocomplete(instance=instance_choices, value=version_choices)
+    @app_commands.autocomplete(
+        instance=instance_choices,
+        value=value_choices,
+        worlds_source=instance_choices,
+        plugins_source=instance_choices,
+    )
+    @app_commands.describe(
+        value="version: 13.348, 13.x or latest; auto-update: none, build, generation or default",
+        **_OPTION_HELP,
+    )
     async def vtt_update(
         interaction: Interaction,
         instance: str,
-        what: Literal["activate", "deactivate", "version"],
+        what: Word,
         value: str | None = None,
+        worlds: Mode | None = None,
+        worlds_source: str | None = None,
+        plugins: Mode | None = None,
+        plugins_source: str | None = None,
+        cpu: str | None = None,
+        memory: str | None = None,
         namespace: str | None = None,
     ) -> None:
         await answer(
             deps,
             interaction,
             namespace,
-            lambda ctx: instances.update(ctx, instance, what, value),
+            lambda ctx: instances.update(
+                ctx,
+                instance,
+                what,
+                value,
+                options_of(
+                    worlds=worlds,
+                    worlds_source=worlds_source,
+                    plugins=plugins,
+                    plugins_source=plugins_source,
+                    cpu=cpu,
+                    memory=memory,
+                ),
+            ),
             f"update {instance} {what}",
             public=True,
         )
