@@ -86,10 +86,9 @@ def change(
     spec: Mapping[str, Any] = instance.get("spec") or {}
     step = _CHANGES[what]
     old, new = spec.get(step.field), step.new(spec, value, options)
-    if new == old:
-        return Reply(f"{name} already has {step.shown(new)}; nothing changed")
     updated = {k: v for k, v in {**spec, step.field: new}.items() if v is not None}
-    validate_spec(updated)
+    if validate_spec(updated) == _parsed(spec):  # e.g. `--worlds new` on a volume that is new already
+        return Reply(f"{name} already has {step.shown(new)}; nothing changed")
     patch = {"spec": {step.field: merge_patch_for(old, new)}}
     ctx.kube.merge_patch(FOUNDRY_INSTANCE, ctx.namespace, name, patch)
     ctx.audit(FOUNDRY_INSTANCE, instance, step.reason, f"set {step.shown(new)} on {name}")
@@ -115,11 +114,18 @@ def _check_arguments(what: str, value: str | None, options: InstanceOptions) -> 
         raise UsageError(f"update {what} needs {OPTIONS_HELP[what]} (and nothing else)")
 
 
-def validate_spec(spec: Mapping[str, Any]) -> None:
+def validate_spec(spec: Mapping[str, Any]) -> FoundryInstanceSpec:
     try:
-        FoundryInstanceSpec.model_validate(spec)
+        return FoundryInstanceSpec.model_validate(spec)
     except ValidationError as err:
         raise UsageError(opt.defang(describe_validation_error(err))) from None
+
+
+def _parsed(spec: Mapping[str, Any]) -> FoundryInstanceSpec | None:
+    try:
+        return FoundryInstanceSpec.model_validate(spec)
+    except ValidationError:
+        return None
 
 
 def merge_patch_for(old: Any, new: Any) -> Any:
