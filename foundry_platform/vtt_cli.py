@@ -22,7 +22,7 @@ from foundry_platform.simulator.engine import Engine, SimulationError
 from services.commands import approvals, instances, licenses
 from services.commands.context import Context, Reply, execute
 from services.commands.instances import UPDATE_WORDS
-from services.commands.options import VOLUME_SYNTAX, InstanceOptions, VolumeChoice
+from services.commands.options import VOLUME_MODES, InstanceOptions, VolumeChoice
 from services.commands.settings import CommandSettings
 from services.commands.status import status
 
@@ -63,7 +63,11 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     update.add_argument("name")
     update.add_argument("what", choices=UPDATE_WORDS)
-    update.add_argument("value", nargs="?", help="the version, or the auto-update value")
+    update.add_argument(
+        "value",
+        nargs="?",
+        help="the version (13.348, 13.x, latest) or auto-update value (none, build, generation, default)",
+    )
     _instance_options(update)
     for verb in ("approve", "deny"):
         decide = commands.add_parser(verb, help=f"{verb} an activation request (as the Discord buttons do)")
@@ -79,7 +83,7 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _instance_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--worlds", metavar="MODE[:SOURCE]", help=f"the worlds volume: {VOLUME_SYNTAX}")
+    parser.add_argument("--worlds", metavar="MODE[:SOURCE]", help=f"the worlds volume: {VOLUME_MODES}")
     parser.add_argument("--plugins", metavar="MODE[:SOURCE]", help="the plugins volume, as --worlds")
     parser.add_argument("--cpu", metavar="Q", help="CPU, like 500m or 2 (default: the license's)")
     parser.add_argument(

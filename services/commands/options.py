@@ -19,10 +19,11 @@ from foundry_lib.models.request import describe_validation_error
 from services.commands.context import UsageError
 
 DEFAULT = "default"  # a value that removes the field, so the license default applies again
-VOLUME_SYNTAX = (
-    "MODE[:SOURCE]: new, copied:SOURCE or shared[:SOURCE]; SOURCE is an instance name "
-    "(copied:campaign-alpha) or path=POOL for a pool under the license's shared root (shared:path=homebrew)"
+VOLUME_MODES = (
+    "new, copied:SOURCE or shared[:SOURCE]; SOURCE is an instance name (copied:campaign-alpha) "
+    "or path=POOL for a pool under the license's shared root (shared:path=homebrew)"
 )
+VOLUME_SYNTAX = f"MODE[:SOURCE]: {VOLUME_MODES}"
 SOURCE_SYNTAX = "an instance name, or path=POOL for a pool under the license's shared root"
 VOLUMES = ("worlds", "plugins")
 AUTO_UPDATE_VALUES = (*(str(a) for a in AutoUpdate), DEFAULT)
