@@ -208,6 +208,12 @@ def test_hostile_names_and_mentions_are_refused_without_echoing_them(
     assert code == 2 and "worlds.source.path:" in out and "@everyone" not in out  # pings nobody
     code, out = vtt(capsys, state, "20:05", "3", "update", "alpha", "<@&1>")
     assert code == 2 and "<@&1>" not in out  # argparse refuses the unknown word
+    code, out = vtt(capsys, state, "20:05", "3", "status", "@everyone")
+    assert code == 2 and out.startswith("instance name '@\u200beveryone': must consist of lower case")
+    code, out = vtt(capsys, state, "20:05", "3", "update", "../alpha", "resources", "--cpu", "2")
+    assert code == 2 and out.startswith("instance name '../alpha': must consist of lower case")
+    code, out = vtt(capsys, state, "20:05", "3", "create", "beta", "gu\nild: x")
+    assert code == 2 and out.startswith("license name 'gu\\nild: x': must consist of lower case")
     assert [i["metadata"]["name"] for i in ClusterState(state).of_kind(FOUNDRY_INSTANCE)] == ["alpha"]
 
 

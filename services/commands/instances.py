@@ -20,11 +20,10 @@ from foundry_lib.models.activation import FoundryActivationRequestSpec
 from foundry_lib.names import dns1123_label_problem
 from foundry_lib.scheduled_delete import DELETE_AT
 from services.commands import spec_changes
-from services.commands.context import Context, Reply, UsageError, instance_target, target
+from services.commands.context import Context, Reply, UsageError, instance_target, quoted, target
 from services.commands.options import (
     NO_OPTIONS,
     InstanceOptions,
-    defang,
     resources_value,
     version_value,
     volumes_value,
@@ -43,7 +42,7 @@ def create(
 ) -> Reply:
     problem = dns1123_label_problem(name)
     if problem:
-        raise UsageError(f"instance name {_shown(name)}: {problem}")
+        raise UsageError(f"instance name {quoted(name)}: {problem}")
     license_name = license_name or _only_license(ctx)
     license_obj = ctx.get(FOUNDRY_LICENSE, license_name)
     ctx.require(Action.CREATE, target(ctx, license_obj))
@@ -111,7 +110,7 @@ def update(
     if what in spec_changes.WORDS:
         return spec_changes.change(ctx, instance, tgt, what, value, options)
     if what not in ("activate", "deactivate"):
-        raise UsageError(f"update {_shown(what)}: use {', '.join(UPDATE_WORDS)}")
+        raise UsageError(f"update {quoted(what)}: use {', '.join(UPDATE_WORDS)}")
     if value is not None or options != NO_OPTIONS:
         raise UsageError(f"update {what} takes no value and no options")
     if what == "activate":
@@ -148,11 +147,6 @@ def _only_license(ctx: Context) -> str:
 def _span(delta: timedelta) -> str:
     days, rest = divmod(delta, timedelta(days=1))
     return f"{days}d" if days and not rest else format_duration(delta)
-
-
-def _shown(text: str) -> str:
-    """Untrusted text quoted in a reply: cut, escaped (repr), pinging nobody."""
-    return defang(repr(text if len(text) <= 60 else text[:60] + "…"))
 
 
 def _active(license_obj: Mapping[str, Any]) -> str:

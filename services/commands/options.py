@@ -16,7 +16,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from foundry_lib.models.common import AutoUpdate, CpuQuantity, MemoryQuantity, VersionSelector
 from foundry_lib.models.instance import Volume
 from foundry_lib.models.request import describe_validation_error
-from services.commands.context import UsageError
+from services.commands.context import UsageError, defang
 
 DEFAULT = "default"  # a value that removes the field, so the license default applies again
 VOLUME_MODES = (
@@ -151,11 +151,6 @@ def _checked(option: str, check: type[BaseModel] | TypeAdapter[Any], raw: Any) -
         return check.model_validate(raw) if isinstance(check, type) else check.validate_python(raw)
     except ValidationError as err:
         raise UsageError(defang(describe_validation_error(err, prefix=option))) from None
-
-
-def defang(text: str) -> str:
-    """A message that may quote what someone typed must not ping anyone in Discord (@everyone)."""
-    return text.replace("@", "@\u200b")
 
 
 def options_of(

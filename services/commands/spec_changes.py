@@ -21,7 +21,7 @@ from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.request import describe_validation_error
 from foundry_lib.running import WAIT_REASONS
 from services.commands import options as opt
-from services.commands.context import Context, Reply, UsageError
+from services.commands.context import Context, Reply, UsageError, defang
 from services.commands.options import InstanceOptions
 
 # What each `update` word needs, besides the instance: a VALUE, or some of the options.
@@ -118,7 +118,7 @@ def validate_spec(spec: Mapping[str, Any]) -> FoundryInstanceSpec:
     try:
         return FoundryInstanceSpec.model_validate(spec)
     except ValidationError as err:
-        raise UsageError(opt.defang(describe_validation_error(err))) from None
+        raise UsageError(defang(describe_validation_error(err))) from None
 
 
 def _parsed(spec: Mapping[str, Any]) -> FoundryInstanceSpec | None:
