@@ -85,6 +85,21 @@ def test_create_copies_from_an_instance_and_shares_a_pool_path_with_resources(
     }
     code, out = vtt(capsys, state, "20:03", "1", "status", "gamma")
     assert "volumes: plugins shared, worlds shared" in out
+    assert _audit(state) == [
+        ("alpha", "CreatedFromCommand", "discord:3 created alpha under license guild"),
+        (
+            "beta",
+            "CreatedFromCommand",
+            "discord:3 created beta under license guild "
+            "(worlds copied from instance alpha; cpu 2, memory 4Gi)",
+        ),
+        (
+            "gamma",
+            "CreatedFromCommand",
+            "discord:3 created gamma under license guild "
+            "(worlds shared; plugins shared from pool path homebrew/v2)",
+        ),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,8 @@ from services.commands.context import Context, Reply, UsageError, instance_targe
 from services.commands.options import (
     NO_OPTIONS,
     InstanceOptions,
+    describe_resources,
+    describe_volume,
     resources_value,
     version_value,
     volumes_value,
@@ -64,7 +66,8 @@ def create(
         created = ctx.kube.create(FOUNDRY_INSTANCE, ctx.namespace, body)
     except AlreadyExistsError:
         raise UsageError(f"an instance named {name} already exists in {ctx.namespace}") from None
-    ctx.audit(FOUNDRY_INSTANCE, created, "CreatedFromCommand", f"created {name} under license {license_name}")
+    what = f"created {name} under license {license_name}"
+    ctx.audit(FOUNDRY_INSTANCE, created, "CreatedFromCommand", what + _chosen(spec))
     ctx.settle()
     return Reply(f"created {name} under license {license_name}; {platform_says(ctx, name)}")
 
@@ -147,6 +150,14 @@ def _only_license(ctx: Context) -> str:
 def _span(delta: timedelta) -> str:
     days, rest = divmod(delta, timedelta(days=1))
     return f"{days}d" if days and not rest else format_duration(delta)
+
+
+def _chosen(spec: Mapping[str, Any]) -> str:
+    """The volumes and resources a create set, for the audit Event: ` (worlds copied from ...)`."""
+    parts = [describe_volume(k, v) for k, v in (spec.get("volumes") or {}).items()]
+    if spec.get("resources"):
+        parts.append(describe_resources(spec["resources"]))
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _active(license_obj: Mapping[str, Any]) -> str:
