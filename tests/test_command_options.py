@@ -1,13 +1,21 @@
-"""The pure part of the instance options: what a typed option becomes in the spec, and the merge patch
-that writes only the change (services/commands/options.py, spec_changes.merge_patch_for)."""
+"""The instance options and spec changes below the front ends: what a typed option becomes in the spec,
+the merge patch that writes only the change, and the reply when the pipeline has not run yet
+(services/commands/options.py, services/commands/spec_changes.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from test_commands import LICENSE, NOW, NS, SETTINGS
 
-from services.commands.context import UsageError
+from foundry_lib.access import Principal
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
+from foundry_platform.simulator.memory_kube import MemoryKube
+from foundry_platform.simulator.state import ClusterState
+from services.commands import instances
+from services.commands.context import Context, UsageError
 from services.commands.options import (
     InstanceOptions,
     VolumeChoice,
@@ -112,3 +120,37 @@ def test_auto_update_values() -> None:
 )
 def test_the_merge_patch_writes_the_change_and_nulls_what_went(old: Any, new: Any, patch: Any) -> None:
     assert merge_patch_for(old, new) == patch
+
+
+def _memory_kube(tmp_path: Path) -> MemoryKube:
+    kube = MemoryKube(ClusterState(tmp_path), lambda: NOW)
+    kube.create(FOUNDRY_LICENSE, NS, LICENSE)
+    alpha = {
+        "metadata": {"name": "alpha", "namespace": NS},
+        "spec": {"licenseRef": {"name": "guild"}, "resources": {"memory": "2Gi"}},
+    }
+    kube.create(FOUNDRY_INSTANCE, NS, alpha)
+    earlier = {
+        "type": "Accepted",
+        "status": "True",
+        "reason": "Rendered",
+        "lastTransitionTime": "2026-11-28T19:00:00Z",
+    }
+    report = {"message": "Foundry 13.348 serving", "observedGeneration": 1, "conditions": [earlier]}
+    kube.merge_patch_status(FOUNDRY_INSTANCE, NS, "alpha", report)
+    kube.writes.clear()
+    return kube
+
+
+def test_an_update_patches_only_its_field_and_names_a_report_older_than_the_change(tmp_path: Path) -> None:
+    """On a cluster the reply does not wait for the pipeline: status still describes the last generation."""
+    kube = _memory_kube(tmp_path)
+    ctx = Context(kube, Principal("1"), NS, SETTINGS, NOW)
+    reply = instances.update(ctx, "alpha", "resources", options=InstanceOptions(cpu="2"))
+    assert reply.text == (
+        "asked for cpu 2, memory 2Gi on alpha; the platform has not acted on it yet "
+        "(its last report: Foundry 13.348 serving)"
+    )
+    patches = [(w.method, w.body) for w in kube.writes if w.method == "PATCH"]
+    assert patches == [("PATCH", {"spec": {"resources": {"cpu": "2"}}})]
+    assert [w.body["reason"] for w in kube.writes if w.method == "POST"] == ["ResourcesChanged"]
