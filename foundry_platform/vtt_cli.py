@@ -19,8 +19,10 @@ from foundry_lib.errors import UserError
 from foundry_lib.kube import KubeAPI
 from foundry_platform.simulator.cli import _pair, _parse_now
 from foundry_platform.simulator.engine import Engine, SimulationError
-from services.commands import instances, licenses
+from services.commands import approvals, instances, licenses
 from services.commands.context import Context, Reply, execute
+from services.commands.instances import UPDATE_WORDS
+from services.commands.options import VOLUME_MODES, InstanceOptions, VolumeChoice
 from services.commands.settings import CommandSettings
 from services.commands.status import status
 
@@ -46,14 +48,30 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     create = commands.add_parser("create", help="create an instance under a license")
     create.add_argument("name")
     create.add_argument("license", nargs="?", help="default: the one license you may use, if only one")
-    create.add_argument("version", nargs="?")
+    create.add_argument("version", nargs="?", help="13.348, 13.x or latest (default: the license's)")
+    _instance_options(create)
     delete = commands.add_parser("delete", help="schedule an instance's deletion after the grace period")
     delete.add_argument("name")
     delete.add_argument("--cancel", action="store_true", help="undo a scheduled deletion")
-    update = commands.add_parser("update", help="activate, deactivate or change the version of an instance")
+    update = commands.add_parser(
+        "update",
+        help="activate or deactivate an instance, or change its version, auto-update, volumes or resources",
+        epilog=(
+            "update NAME version VERSION | auto-update none|build|generation|default | "
+            "volumes --worlds ... --plugins ... | resources --cpu Q --memory Q"
+        ),
+    )
     update.add_argument("name")
-    update.add_argument("what", choices=["activate", "deactivate", "version"])
-    update.add_argument("value", nargs="?")
+    update.add_argument("what", choices=UPDATE_WORDS)
+    update.add_argument(
+        "value",
+        nargs="?",
+        help="the version (13.348, 13.x, latest) or auto-update value (none, build, generation, default)",
+    )
+    _instance_options(update)
+    for verb in ("approve", "deny"):
+        decide = commands.add_parser(verb, help=f"{verb} an activation request (as the Discord buttons do)")
+        decide.add_argument("request", help="the FoundryActivationRequest's name")
     lic = commands.add_parser("license", help="show a license, grant or revoke access to it")
     lic.add_argument("action", choices=["show", "grant", "revoke"])
     lic.add_argument("license")
@@ -64,16 +82,37 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def _instance_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--worlds", metavar="MODE[:SOURCE]", help=f"the worlds volume: {VOLUME_MODES}")
+    parser.add_argument("--plugins", metavar="MODE[:SOURCE]", help="the plugins volume, as --worlds")
+    parser.add_argument("--cpu", metavar="Q", help="CPU, like 500m or 2 (default: the license's)")
+    parser.add_argument(
+        "--memory", metavar="Q", help="memory, like 2Gi (at least 512Mi; default: the license's)"
+    )
+
+
+def _options(args: argparse.Namespace) -> InstanceOptions:
+    """Parsed inside the command, so a bad MODE[:SOURCE] is a usage error like any other."""
+    worlds, plugins = (
+        VolumeChoice.parse(option, text) if text is not None else None
+        for option, text in (("worlds", args.worlds), ("plugins", args.plugins))
+    )
+    return InstanceOptions(worlds, plugins, args.cpu, args.memory)
+
+
 def _command(args: argparse.Namespace) -> Callable[[Context], Reply]:
     match args.vtt_command:
         case "status":
             return lambda ctx: status(ctx, args.instance)
         case "create":
-            return lambda ctx: instances.create(ctx, args.name, args.license, args.version)
+            return lambda ctx: instances.create(ctx, args.name, args.license, args.version, _options(args))
         case "delete":
             return lambda ctx: instances.delete(ctx, args.name, cancel=args.cancel)
         case "update":
-            return lambda ctx: instances.update(ctx, args.name, args.what, args.value)
+            return lambda ctx: instances.update(ctx, args.name, args.what, args.value, _options(args))
+        case "approve" | "deny":
+            approved = args.vtt_command == "approve"
+            return lambda ctx: approvals.decide_request(ctx, args.request, approved=approved)
     if args.action == "show":
         return lambda ctx: licenses.show(ctx, args.license)
     change = licenses.grant if args.action == "grant" else licenses.revoke

@@ -117,7 +117,7 @@ def test_create_status_activate_under_grace_delete_and_cancel(
     [
         ("unknown instance", "1", ["status", "nope"], 2, "there is no instance nope in namespace tabletop"),
         ("bad name", "3", ["create", "Alpha", "guild"], 2, "instance name 'Alpha': "),
-        ("bad version", "1", ["update", "alpha", "version", "v13"], 2, "spec.foundryVersion: "),
+        ("bad version", "1", ["update", "alpha", "version", "v13"], 2, "version: must be a Foundry version"),
         ("version missing", "1", ["update", "alpha", "version"], 2, "update version needs a version"),
         (
             "stranger creates",

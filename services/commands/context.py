@@ -15,6 +15,7 @@ from foundry_lib.access import Action, Principal, Target, creator_of, decide
 from foundry_lib.errors import FoundryError, UserError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeAPI, KubeObject
 from foundry_lib.models.license import Ownership
+from foundry_lib.names import dns1123_label_problem
 from foundry_lib.outcome import RecordEvent
 from pipelines.effects import apply_effect
 from services.commands.settings import CommandSettings
@@ -79,9 +80,12 @@ class Context:
 
     def get(self, kind: Kind, name: str) -> KubeObject:
         self.served()
+        noun = "instance" if kind is FOUNDRY_INSTANCE else "license"
+        problem = dns1123_label_problem(name)
+        if problem:  # never sent to the API, never echoed as typed
+            raise UsageError(f"{noun} name {quoted(name)}: {problem}")
         obj = self.kube.get(kind, self.namespace, name)
         if obj is None:
-            noun = "instance" if kind is FOUNDRY_INSTANCE else "license"
             raise UsageError(f"there is no {noun} {name} in namespace {self.namespace}")
         return obj
 
@@ -110,6 +114,16 @@ class Context:
         )
         apply_effect(self.kube, event)
         self.log(f"{kind.kind} {self.namespace}/{name} {reason}: {message}")
+
+
+def defang(text: str) -> str:
+    """A reply that may quote what someone typed must not ping anyone in Discord (@everyone)."""
+    return text.replace("@", "@\u200b")
+
+
+def quoted(text: str) -> str:
+    """Untrusted text quoted in a reply: cut, escaped (repr), pinging nobody."""
+    return defang(repr(text if len(text) <= 60 else text[:60] + "…"))
 
 
 def ownership_of(license_obj: Mapping[str, Any]) -> Ownership:

@@ -1,6 +1,7 @@
-"""`create`, `delete [--cancel]` and `update activate|deactivate|version`: the instance commands.
+"""`create`, `delete [--cancel]` and `update activate|deactivate|...`: the instance commands.
 
 Each says what the platform will do, read back from status after the platform reacted (`settle`).
+Changes of one spec field (`update version|auto-update|volumes|resources`) are in `spec_changes`.
 """
 
 from __future__ import annotations
@@ -10,32 +11,51 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
 from foundry_lib.access import Action, creator_annotation, decide
 from foundry_lib.conditions import rfc3339
 from foundry_lib.durations import format_duration
 from foundry_lib.errors import AlreadyExistsError
 from foundry_lib.kube import API_VERSION, FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, FOUNDRY_LICENSE
 from foundry_lib.models.activation import FoundryActivationRequestSpec
-from foundry_lib.models.instance import FoundryInstanceSpec
-from foundry_lib.models.request import describe_validation_error
 from foundry_lib.names import dns1123_label_problem
 from foundry_lib.scheduled_delete import DELETE_AT
-from services.commands.context import Context, Reply, UsageError, instance_target, target
+from services.commands import spec_changes
+from services.commands.context import Context, Reply, UsageError, instance_target, quoted, target
+from services.commands.options import (
+    NO_OPTIONS,
+    InstanceOptions,
+    describe_resources,
+    describe_volume,
+    resources_value,
+    version_value,
+    volumes_value,
+)
+from services.commands.spec_changes import platform_says, validate_spec
+
+UPDATE_WORDS = ("activate", "deactivate", *spec_changes.WORDS)
 
 
-def create(ctx: Context, name: str, license_name: str | None = None, version: str | None = None) -> Reply:
+def create(
+    ctx: Context,
+    name: str,
+    license_name: str | None = None,
+    version: str | None = None,
+    options: InstanceOptions = NO_OPTIONS,
+) -> Reply:
     problem = dns1123_label_problem(name)
     if problem:
-        raise UsageError(f"instance name {name!r}: {problem}")
+        raise UsageError(f"instance name {quoted(name)}: {problem}")
     license_name = license_name or _only_license(ctx)
     license_obj = ctx.get(FOUNDRY_LICENSE, license_name)
     ctx.require(Action.CREATE, target(ctx, license_obj))
     spec: dict[str, Any] = {"licenseRef": {"name": license_name}}
     if version:
-        spec["foundryVersion"] = version
-    _validate(spec)
+        spec["foundryVersion"] = version_value(version)
+    if options.volumes_given:
+        spec["volumes"] = volumes_value(options, {})
+    if options.resources_given and (resources := resources_value(options, {})):
+        spec["resources"] = resources
+    validate_spec(spec)
     body = {
         "apiVersion": API_VERSION,
         "kind": FOUNDRY_INSTANCE.kind,
@@ -46,9 +66,10 @@ def create(ctx: Context, name: str, license_name: str | None = None, version: st
         created = ctx.kube.create(FOUNDRY_INSTANCE, ctx.namespace, body)
     except AlreadyExistsError:
         raise UsageError(f"an instance named {name} already exists in {ctx.namespace}") from None
-    ctx.audit(FOUNDRY_INSTANCE, created, "CreatedFromCommand", f"created {name} under license {license_name}")
+    what = f"created {name} under license {license_name}"
+    ctx.audit(FOUNDRY_INSTANCE, created, "CreatedFromCommand", what + _chosen(spec))
     ctx.settle()
-    return Reply(f"created {name} under license {license_name}; {_platform_says(ctx, name)}")
+    return Reply(f"created {name} under license {license_name}; {platform_says(ctx, name)}")
 
 
 def delete(ctx: Context, name: str, *, cancel: bool = False) -> Reply:
@@ -85,8 +106,16 @@ def delete(ctx: Context, name: str, *, cancel: bool = False) -> Reply:
     return Reply(text)
 
 
-def update(ctx: Context, name: str, what: str, value: str | None = None) -> Reply:
+def update(
+    ctx: Context, name: str, what: str, value: str | None = None, options: InstanceOptions = NO_OPTIONS
+) -> Reply:
     instance, license_obj, tgt = instance_target(ctx, name)
+    if what in spec_changes.WORDS:
+        return spec_changes.change(ctx, instance, tgt, what, value, options)
+    if what not in ("activate", "deactivate"):
+        raise UsageError(f"update {quoted(what)}: use {', '.join(UPDATE_WORDS)}")
+    if value is not None or options != NO_OPTIONS:
+        raise UsageError(f"update {what} takes no value and no options")
     if what == "activate":
         if not decide(Action.ACTIVATE, ctx.who, tgt, ctx.settings.access).allowed:
             ctx.require(Action.REQUEST_ACTIVATION, tgt)
@@ -96,25 +125,12 @@ def update(ctx: Context, name: str, what: str, value: str | None = None) -> Repl
         _set_active(ctx, license_obj, name, f"activated {name}")
         ctx.settle()
         return Reply(_license_says(ctx, license_obj, name))
-    if what == "deactivate":
-        ctx.require(Action.DEACTIVATE, tgt)
-        if _active(license_obj) != name:
-            return Reply(f"{name} is not the active instance of license {tgt.license}")
-        _set_active(ctx, license_obj, "", f"deactivated {name}")
-        ctx.settle()
-        return Reply(_license_says(ctx, license_obj, ""))
-    if what == "version":
-        ctx.require(Action.UPDATE, tgt)
-        if not value:
-            raise UsageError("update version needs a version: an exact build like 13.348, 13.x or latest")
-        _validate({**(instance.get("spec") or {}), "foundryVersion": value})
-        ctx.kube.merge_patch(FOUNDRY_INSTANCE, ctx.namespace, name, {"spec": {"foundryVersion": value}})
-        ctx.audit(
-            FOUNDRY_INSTANCE, instance, "VersionChanged", f"set the Foundry version of {name} to {value}"
-        )
-        ctx.settle()
-        return Reply(f"asked for Foundry {value} on {name}; {_platform_says(ctx, name)}")
-    raise UsageError(f"update {what!r}: use activate, deactivate or version")
+    ctx.require(Action.DEACTIVATE, tgt)
+    if _active(license_obj) != name:
+        return Reply(f"{name} is not the active instance of license {tgt.license}")
+    _set_active(ctx, license_obj, "", f"deactivated {name}")
+    ctx.settle()
+    return Reply(_license_says(ctx, license_obj, ""))
 
 
 def _only_license(ctx: Context) -> str:
@@ -136,11 +152,12 @@ def _span(delta: timedelta) -> str:
     return f"{days}d" if days and not rest else format_duration(delta)
 
 
-def _validate(spec: Mapping[str, Any]) -> None:
-    try:
-        FoundryInstanceSpec.model_validate(spec)
-    except ValidationError as err:
-        raise UsageError(describe_validation_error(err)) from None
+def _chosen(spec: Mapping[str, Any]) -> str:
+    """The volumes and resources a create set, for the audit Event: ` (worlds copied from ...)`."""
+    parts = [describe_volume(k, v) for k, v in (spec.get("volumes") or {}).items()]
+    if spec.get("resources"):
+        parts.append(describe_resources(spec["resources"]))
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _active(license_obj: Mapping[str, Any]) -> str:
@@ -151,12 +168,6 @@ def _set_active(ctx: Context, license_obj: Mapping[str, Any], name: str, what: s
     lic = str(license_obj["metadata"]["name"])
     ctx.kube.merge_patch(FOUNDRY_LICENSE, ctx.namespace, lic, {"spec": {"activeInstanceName": name}})
     ctx.audit(FOUNDRY_LICENSE, license_obj, "ActiveInstanceChanged", f"{what} (license {lic})")
-
-
-def _platform_says(ctx: Context, name: str) -> str:
-    obj = ctx.kube.get(FOUNDRY_INSTANCE, ctx.namespace, name) or {}
-    message = (obj.get("status") or {}).get("message")
-    return f"the platform says: {message}" if message else "the platform has not reported on it yet"
 
 
 def _license_says(ctx: Context, license_obj: Mapping[str, Any], wanted: str) -> str:

@@ -14,11 +14,25 @@ from discord import app_commands
 
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, KubeObject
 from services.commands import instances, licenses
+from services.commands.options import AUTO_UPDATE_VALUES, SOURCE_SYNTAX, options_of
 from services.commands.status import status
 from services.discord_bot.approval_buttons import Approve, Deny
 from services.discord_bot.runner import KEY, BotDeps, Interaction, answer
 
 _MAX_CHOICES = 25  # Discord's autocomplete limit
+Mode = Literal["new", "copied", "shared"]
+Word = Literal["activate", "deactivate", "version", "auto-update", "volumes", "resources"]
+
+
+# Discord allows 100 characters per option description.
+_OPTION_HELP = {
+    "worlds": "worlds volume: new, copied (from a source) or shared (a pool)",
+    "worlds_source": SOURCE_SYNTAX,
+    "plugins": "plugins volume (Data/modules, Data/systems): new, copied or shared",
+    "plugins_source": SOURCE_SYNTAX,
+    "cpu": "CPU, like 500m or 2; default = the license's",
+    "memory": "memory, like 2Gi (at least 512Mi); default = the license's",
+}
 
 
 class CancelDelete(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"vtt-cancel:" + KEY):
@@ -110,6 +124,12 @@ def build_tree(client: discord.Client, deps: BotDeps) -> Bot:
         found = [v for v in ("latest", *deps.versions) if v.startswith(current)]
         return [app_commands.Choice(name=v, value=v) for v in found[:_MAX_CHOICES]]
 
+    async def value_choices(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Versions, or the auto-update values when `what` is auto-update."""
+        if getattr(interaction.namespace, "what", None) == "auto-update":
+            return [app_commands.Choice(name=v, value=v) for v in AUTO_UPDATE_VALUES if v.startswith(current)]
+        return await version_choices(interaction, current)
+
     @tree.command(name="vtt-status", description="An instance in detail, or a summary of your licenses")
     @app_commands.autocomplete(instance=instance_choices)
     async def vtt_status(
@@ -124,19 +144,44 @@ def build_tree(client: discord.Client, deps: BotDeps) -> Bot:
         )
 
     @tree.command(name="vtt-create", description="Create an instance under a license")
-    @app_commands.autocomplete(license=license_choices, version=version_choices)
+    @app_commands.autocomplete(
+        license=license_choices,
+        version=version_choices,
+        worlds_source=instance_choices,
+        plugins_source=instance_choices,
+    )
+    @app_commands.describe(**_OPTION_HELP)
     async def vtt_create(
         interaction: Interaction,
         name: str,
         license: str | None = None,
         version: str | None = None,
+        worlds: Mode | None = None,
+        worlds_source: str | None = None,
+        plugins: Mode | None = None,
+        plugins_source: str | None = None,
+        cpu: str | None = None,
+        memory: str | None = None,
         namespace: str | None = None,
     ) -> None:
         await answer(
             deps,
             interaction,
             namespace,
-            lambda ctx: instances.create(ctx, name, license, version),
+            lambda ctx: instances.create(
+                ctx,
+                name,
+                license,
+                version,
+                options_of(
+                    worlds=worlds,
+                    worlds_source=worlds_source,
+                    plugins=plugins,
+                    plugins_source=plugins_source,
+                    cpu=cpu,
+                    memory=memory,
+                ),
+            ),
             f"create {name}",
             public=True,
         )
@@ -156,21 +201,49 @@ def build_tree(client: discord.Client, deps: BotDeps) -> Bot:
 
     @tree.command(
         name="vtt-update",
-        description="Activate, deactivate or change the version of an instance",
+        description="Activate, deactivate, or change the version, auto-update, volumes or resources",
     )
-    @app_commands.autocomplete(instance=instance_choices, value=version_choices)
+    @app_commands.autocomplete(
+        instance=instance_choices,
+        value=value_choices,
+        worlds_source=instance_choices,
+        plugins_source=instance_choices,
+    )
+    @app_commands.describe(
+        value="version: 13.348, 13.x or latest; auto-update: none, build, generation or default",
+        **_OPTION_HELP,
+    )
     async def vtt_update(
         interaction: Interaction,
         instance: str,
-        what: Literal["activate", "deactivate", "version"],
+        what: Word,
         value: str | None = None,
+        worlds: Mode | None = None,
+        worlds_source: str | None = None,
+        plugins: Mode | None = None,
+        plugins_source: str | None = None,
+        cpu: str | None = None,
+        memory: str | None = None,
         namespace: str | None = None,
     ) -> None:
         await answer(
             deps,
             interaction,
             namespace,
-            lambda ctx: instances.update(ctx, instance, what, value),
+            lambda ctx: instances.update(
+                ctx,
+                instance,
+                what,
+                value,
+                options_of(
+                    worlds=worlds,
+                    worlds_source=worlds_source,
+                    plugins=plugins,
+                    plugins_source=plugins_source,
+                    cpu=cpu,
+                    memory=memory,
+                ),
+            ),
             f"update {instance} {what}",
             public=True,
         )
