@@ -32,6 +32,7 @@ from services.commands.settings import CommandSettings
 from services.discord_bot.announce import post_pending, update_posted
 from services.discord_bot.app import Bot, build_tree
 from services.discord_bot.approval_messages import MESSAGE, POSTED, SHOWN, announcement, decided_text
+from services.discord_bot.main import FoundryBot
 from services.discord_bot.runner import BotDeps
 
 NS = "tabletop"
@@ -559,3 +560,20 @@ async def test_a_request_too_long_for_buttons_is_posted_with_what_to_do_instead(
             "annotations"
         ]
     )
+
+
+async def test_the_client_pings_nobody_by_default(kube: KubernetesAPI, log: list[str]) -> None:
+    """A reply that forgets allowed_mentions still pings nobody: user text is echoed in replies."""
+    deps = BotDeps(kube, SETTINGS, (), lambda: NOW, log.append)
+    client = FoundryBot(deps, guild_id=None, approval_channel=None)
+    try:
+        mentions = client.allowed_mentions
+        assert mentions is not None
+        assert (mentions.everyone, mentions.users, mentions.roles, mentions.replied_user) == (
+            False,
+            False,
+            False,
+            False,
+        )
+    finally:
+        await client.close()

@@ -26,6 +26,7 @@ from foundry_lib.errors import FoundryError, UserError
 from services.commands.settings import CommandSettings
 from services.discord_bot.announce import post_pending, update_posted
 from services.discord_bot.app import build_tree
+from services.discord_bot.approval_messages import NO_PINGS
 from services.discord_bot.runner import BotDeps
 from services.monitor.http import StatusServer
 
@@ -61,7 +62,8 @@ class FoundryBot(discord.Client):
 
     def __init__(self, deps: BotDeps, guild_id: int | None, approval_channel: int | None) -> None:
         discord.VoiceClient.warn_nacl = False  # the bot never joins voice; PyNaCl is not needed
-        super().__init__(intents=discord.Intents(guilds=True))
+        # No message of this bot pings anyone, even one that forgets to say so (user text is echoed).
+        super().__init__(intents=discord.Intents(guilds=True), allowed_mentions=NO_PINGS)
         self.deps = deps
         self.tree = build_tree(self, deps).tree
         self.guild_id = guild_id
