@@ -226,3 +226,16 @@ def test_without_a_namespace_and_several_served_it_asks_for_one(
     assert "--namespace is needed: FOUNDRY_DISCORD_NAMESPACES serves ['guild-hall', 'tabletop']" in (
         capsys.readouterr().err
     )
+
+
+def test_the_summary_lists_every_instance_of_the_callers_licenses(
+    capsys: pytest.CaptureFixture[str], state: Path
+) -> None:
+    """A copy that waits for its source is not routed yet; the summary still shows it, so a game
+    master sees both servers they created (and `status NAME` says why one waits)."""
+    assert vtt(capsys, state, "20:00", "3", "create", "alpha", "guild")[0] == 0
+    assert vtt(capsys, state, "20:01", "3", "create", "beta", "guild", "--worlds", "copied:alpha")[0] == 0
+    code, out = vtt(capsys, state, "20:02", "3", "status")
+    assert code == 0
+    assert out == "**guild** (user): active none; 2 instances: alpha (standby), beta (not routed yet)"
+    assert vtt(capsys, state, "20:03", "9", "status")[1].startswith("<@9> has no licenses")

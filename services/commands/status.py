@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
 from foundry_lib.access import Action, Role, roles_of
-from foundry_lib.kube import FOUNDRY_LICENSE
+from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
 from foundry_lib.scheduled_delete import DELETE_AT
-from services.commands.context import Context, Reply, instance_target, target
+from services.commands.context import Context, Reply, instance_target, license_of, target
 
 
 def status(ctx: Context, instance: str | None = None) -> Reply:
@@ -61,16 +62,19 @@ def _volume(value: object) -> str:
 
 def _summary(ctx: Context) -> str:
     ctx.served()
+    by_license: dict[str, list[str]] = defaultdict(list)
+    for obj in ctx.kube.list(FOUNDRY_INSTANCE, ctx.namespace):
+        by_license[license_of(obj)].append(str(obj["metadata"]["name"]))
     mine = []
     for lic in ctx.kube.list(FOUNDRY_LICENSE, ctx.namespace):
         roles = roles_of(ctx.who, target(ctx, lic), ctx.settings.access) - {Role.EVERYONE}
         if not roles:
             continue
+        name = str(lic["metadata"]["name"])
         st = lic.get("status") or {}
-        instances = st.get("instances") or []
         active = st.get("activeInstance") or "none"
         as_ = ", ".join(sorted(roles))
-        line = f"**{lic['metadata']['name']}** ({as_}): active {active}, {len(instances)} instances"
+        line = f"**{name}** ({as_}): active {active}; {_instances(by_license[name], st)}"
         pending = st.get("pendingSwitchover")
         if pending:
             when = pending.get("deadline") or "when the players leave"
@@ -79,3 +83,13 @@ def _summary(ctx: Context) -> str:
     if not mine:
         return f"{ctx.who.mention} has no licenses in {ctx.namespace}; `status INSTANCE` shows any instance."
     return "\n".join(mine)
+
+
+def _instances(names: list[str], license_status: Mapping[str, Any]) -> str:
+    """Every instance under the license with its routing state; one the license has not routed yet
+    (still being prepared, or refused) says so: `status NAME` tells why."""
+    if not names:
+        return "no instances"
+    routed = {str(i.get("name")): str(i.get("state") or "") for i in license_status.get("instances") or []}
+    listed = ", ".join(f"{n} ({routed.get(n) or 'not routed yet'})" for n in sorted(names))
+    return f"{len(names)} instance{'s' if len(names) != 1 else ''}: {listed}"
