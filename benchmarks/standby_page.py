@@ -33,7 +33,8 @@ def _serve(port_file: Path) -> None:
     from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, FOUNDRY_LICENSE
     from foundry_platform.simulator.memory_kube import MemoryKube
     from foundry_platform.simulator.state import ClusterState
-    from services.standby_page.app import Settings, create_app
+    from services.standby_page.app import create_app
+    from services.standby_page.settings import Settings
     from services.standby_page.store import KubeStore
 
     kube = MemoryKube(ClusterState(Path(tempfile.mkdtemp())))

@@ -19,7 +19,8 @@ from foundry_lib.models.request import Request
 from foundry_lib.outcome import RequestReconcile
 from foundry_lib.running import REPLICAS, running_on
 from foundry_lib.versions import VersionDecision
-from foundry_lib.volume_plan import Place, StorageContext, VolumePlan
+from foundry_lib.volume_places import Place, StorageContext
+from foundry_lib.volume_plan import VolumePlan
 from foundry_lib.volumes import Script, VolumeKind
 
 WAIT_FOR_STOP = timedelta(seconds=30)

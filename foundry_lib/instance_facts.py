@@ -21,7 +21,8 @@ from foundry_lib.pools import LicenseRoot
 from foundry_lib.running import Peer
 from foundry_lib.settings import PlatformSettings
 from foundry_lib.versions import VersionDecision
-from foundry_lib.volume_plan import Step, StorageContext, VolumePlan
+from foundry_lib.volume_places import StorageContext
+from foundry_lib.volume_plan import Step, VolumePlan
 from foundry_lib.volumes import Script, VolumeKind
 
 

@@ -14,7 +14,8 @@ from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.pools import check_roots_apart, shared_pool_root
-from foundry_lib.volume_plan import Place, Root, StorageContext, VolumePlan
+from foundry_lib.volume_places import Place, Root, StorageContext
+from foundry_lib.volume_plan import VolumePlan
 from foundry_lib.volumes import Mode, VolumeKind
 
 

@@ -15,7 +15,8 @@ from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.models.request import Request
 from foundry_lib.versions import ALLOW_DOWNGRADE_ANNOTATION, VersionDecision, decide_version
-from foundry_lib.volume_plan import Step, StorageContext, VolumePlan, stamp
+from foundry_lib.volume_places import StorageContext
+from foundry_lib.volume_plan import Step, VolumePlan, stamp
 from foundry_lib.volumes import VolumeKind
 
 

@@ -1,7 +1,7 @@
 """An instance's worlds and plugins across its siblings: sources, dependents, pools, snapshots.
 
-The pure glue between `volumes` (what moves are safe), `volume_plan` (where data lives) and the
-other instances of the license (who copies from or shares with whom).
+The pure glue between `volumes` (what moves are safe), `volume_places` and `volume_plan` (where data
+lives and what moves it) and the other instances of the license (who copies from or shares with whom).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from foundry_lib.models.instance import FoundryInstanceSpec, Volume
 from foundry_lib.models.request import Request
 from foundry_lib.pools import pool_key, same_pool
 from foundry_lib.running import started_since
-from foundry_lib.volume_plan import STAMP_FORMAT, Place, Root, Step, StorageContext, VolumePlan, plan_volume
+from foundry_lib.volume_places import Place, Root, StorageContext
+from foundry_lib.volume_plan import STAMP_FORMAT, Step, VolumePlan, plan_volume
 from foundry_lib.volumes import (
     Mode,
     ObservedVolume,

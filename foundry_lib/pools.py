@@ -14,7 +14,7 @@ from typing import Any
 
 from foundry_lib.errors import UserError
 from foundry_lib.pool_paths import is_within, validate_root
-from foundry_lib.volume_plan import Place, Root, StorageContext
+from foundry_lib.volume_places import Place, Root, StorageContext
 from foundry_lib.volumes import Mode, VolumeRequest
 
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import yaml
 
 from foundry_lib.errors import UserError
-from foundry_lib.promises import (
+from foundry_lib.promise_release import (
     DEFAULT_DESTINATION_SELECTOR,
     PromiseRelease,
-    all_promises,
     parse_destination_selector,
 )
+from foundry_lib.promises import all_promises
 from foundry_platform import __version__
 
 DEFAULT_IMAGE = f"ghcr.io/foundry-platform/foundry-platform:{__version__}"

@@ -17,7 +17,8 @@ from foundry_lib.instance_volumes import (
 from foundry_lib.models.common import StorageBackend
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.request import Request, parse_request
-from foundry_lib.volume_plan import Place, Root, StorageContext, VolumePlan
+from foundry_lib.volume_places import Place, Root, StorageContext
+from foundry_lib.volume_plan import VolumePlan
 from foundry_lib.volumes import Move, Script, VolumeKind
 
 WORLDS, PLUGINS = VolumeKind.WORLDS, VolumeKind.PLUGINS

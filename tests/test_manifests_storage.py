@@ -11,7 +11,8 @@ from manifest_validation import validate_manifest
 
 from foundry_lib.manifests.storage import KEEP_ON_PRUNE, StorageRequest, render_storage
 from foundry_lib.models.common import StorageBackend
-from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan
+from foundry_lib.volume_places import Place, Root, StorageContext
+from foundry_lib.volume_plan import Step, VolumePlan
 from foundry_lib.volumes import Move, Script, VolumeKind
 
 WORLDS, PLUGINS = VolumeKind.WORLDS, VolumeKind.PLUGINS

@@ -17,14 +17,10 @@ from foundry_lib.crd_schema import CEL_RULES
 from foundry_lib.errors import UserError
 from foundry_lib.manifests.standby import standby_dependencies
 from foundry_lib.models.request import parse_request
-from foundry_lib.promises import (
-    CLUSTER_PERMISSIONS,
-    DEFAULT_DESTINATION_SELECTOR,
-    PROMISE_VERSION_LABEL,
-    PROMISES,
-    PromiseRelease,
-    all_promises,
-)
+from foundry_lib.pipeline_permissions import CLUSTER_PERMISSIONS
+from foundry_lib.promise_definitions import PROMISES
+from foundry_lib.promise_release import DEFAULT_DESTINATION_SELECTOR, PROMISE_VERSION_LABEL, PromiseRelease
+from foundry_lib.promises import all_promises
 from foundry_lib.settings import PlatformSettings, env_key
 from foundry_platform import __version__
 from foundry_platform.promisegen import DEFAULT_IMAGE, DEFAULT_RELEASE, promise_texts, promises_main

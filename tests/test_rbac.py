@@ -18,7 +18,7 @@ from conftest import REPO
 from test_volumes_e2e import LICENSE, instance
 
 from foundry_lib.kube import Kind, KubeObject
-from foundry_lib.promises import CLUSTER_PERMISSIONS, PERMISSIONS
+from foundry_lib.pipeline_permissions import CLUSTER_PERMISSIONS, PERMISSIONS
 from foundry_platform.simulator.cli import load_documents
 from foundry_platform.simulator.engine import Engine
 from foundry_platform.simulator.workflows import Pipeline, PromiseWorkflows

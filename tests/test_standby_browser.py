@@ -19,7 +19,8 @@ from standby_world import DOMAIN, host, served, tabletop
 
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, FOUNDRY_LICENSE
-from services.standby_page.app import Settings, create_app
+from services.standby_page.app import create_app
+from services.standby_page.settings import Settings
 from services.standby_page.store import KubeStore
 
 BETA = host("beta")

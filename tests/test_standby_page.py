@@ -17,8 +17,9 @@ from standby_world import host, served, tabletop
 from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE
 from foundry_platform.simulator.memory_kube import MemoryKube
 from foundry_platform.simulator.state import ClusterState
-from services.standby_page.app import Settings, create_app
+from services.standby_page.app import create_app
 from services.standby_page.guard import Csrf
+from services.standby_page.settings import Settings
 from services.standby_page.store import KubeStore
 
 BETA, DELTA, ALPHA = host("beta", "tabletop"), host("delta", "rivals"), host("alpha", "tabletop")

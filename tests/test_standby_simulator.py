@@ -21,9 +21,10 @@ from foundry_platform.simulator.cli import build_parser, simulate
 from foundry_platform.simulator.memory_kube import MemoryKube
 from foundry_platform.simulator.state import ClusterState
 from foundry_platform.standby_cli import _simulator
-from services.standby_page.app import Settings, create_app
+from services.standby_page.app import create_app
 from services.standby_page.serve import build_parser as standby_parser
 from services.standby_page.serve import serve
+from services.standby_page.settings import Settings
 from services.standby_page.store import SimulatorStore
 
 GAMMA = "gamma.dungeons.example.com"  # examples/: campaign-gamma's hostname override, on standby

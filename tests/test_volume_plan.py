@@ -10,7 +10,8 @@ import pytest
 
 from foundry_lib.errors import UserError
 from foundry_lib.models.common import StorageBackend
-from foundry_lib.volume_plan import Place, Root, StorageContext, plan_volume
+from foundry_lib.volume_places import Place, Root, StorageContext
+from foundry_lib.volume_plan import plan_volume
 from foundry_lib.volumes import Mode, Move, VolumeKind, VolumeRequest, VolumeTransitionError
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

@@ -19,7 +19,8 @@ from foundry_lib.manifests.labels import instance_labels
 from foundry_lib.manifests.workload import container_security
 from foundry_lib.models.common import StorageBackend
 from foundry_lib.names import bounded, persistent_volume_name, volume_claim_name
-from foundry_lib.volume_plan import Place, Root, Step, StorageContext, VolumePlan
+from foundry_lib.volume_places import Place, Root, StorageContext
+from foundry_lib.volume_plan import Step, VolumePlan
 from foundry_lib.volumes import Script, VolumeKind
 
 DATA_DIR = "/data"

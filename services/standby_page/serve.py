@@ -48,7 +48,8 @@ def serve(
     # Imported here: every `foundry-platform` command builds this parser, few serve the page.
     import uvicorn
 
-    from services.standby_page.app import Settings, create_app
+    from services.standby_page.app import create_app
+    from services.standby_page.settings import Settings
     from services.standby_page.store import KubeStore, SimulatorStore, Store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
