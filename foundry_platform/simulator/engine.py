@@ -12,11 +12,10 @@ dynamic_resource_request_controller.go, lib/workflow/reconciler.go, work-creator
   succeeds; only the first delete pipeline runs; a delete that suspends is STUCK (nothing changes a
   deleted object's spec); `retryAfter` or the manual-reconciliation label runs it again.
 Pipeline logs (what a pod would print) go to `logs/<promise>/<ns>/<name>.log`.
-Outputs of a successful run replace the resource's Work in `statestore/` (layout in statestore.py);
-a suspended, retrying or failed run leaves the previous files, as Kratix then skips the Work and the
-previous one stays applied. Each Promise's `spec.dependencies` are its own Work there, written as the
-Promise controller does whenever it reconciles the installed Promises (every settle).
-What people and the monitor do lives in user_actions.py; one pipeline's run in pipeline_run.py.
+Outputs of a successful run replace the resource's Work in `statestore/` (statestore.py); a
+suspended, retrying or failed run leaves the previous files (Kratix skips the Work, the previous one
+stays applied). Each settle first writes the installed Promises' dependencies Works, as Kratix's
+Promise controller does. People and the monitor: user_actions.py; one pipeline's run: pipeline_run.py.
 """
 
 from __future__ import annotations
@@ -27,41 +26,29 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.conditions import rfc3339
 from foundry_lib.durations import parse_duration
-from foundry_lib.errors import UserError
-from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, FOUNDRY_LICENSE, Kind, KubeObject
+from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, Kind, KubeObject
 from foundry_lib.outcome import MANUAL_RECONCILIATION
-from foundry_lib.settings import PlatformSettings
-from foundry_platform.simulator import statestore
+from foundry_platform.simulator import schedule, statestore, user_actions
 from foundry_platform.simulator.errors import SimulationError
 from foundry_platform.simulator.kratix_status import (
     FINALIZERS,
     SUSPENDED_LABEL,
     Result,
-    after_configure,
-    after_delete,
+    after_run,
     result_of,
     started_configure,
 )
 from foundry_platform.simulator.memory_kube import MemoryKube, merge_patch
 from foundry_platform.simulator.pipeline_run import Run, kratix_env, kratix_folder, pod_log, read_metadata
-from foundry_platform.simulator.schedule import attention, due, earliest_retry, removable
 from foundry_platform.simulator.state import ClusterState
-from foundry_platform.simulator.user_actions import (
-    applied,
-    document_address,
-    document_kind,
-    observed_players,
-    run_monitor_timers,
-)
 from foundry_platform.simulator.workflows import (
     Pipeline,
     PromiseWorkflows,
     load_workflows,
+    platform_settings,
     promise_dependencies,
 )
 from pipelines.registry import WORKFLOWS
@@ -87,43 +74,26 @@ class Engine:
         self.state = ClusterState(self.root)
         self.kube = MemoryKube(self.state, lambda: self.now)
         self.workflows = load_workflows()
-        books_path = self.root / "kratix" / "workflows.yaml"
-        self.books = yaml.safe_load(books_path.read_text()) if books_path.exists() else {}
+        self.books = schedule.load_books(self.root)
 
     # -- user actions --------------------------------------------------------------------------
     def apply(self, doc: KubeObject) -> None:
-        kind = document_kind(doc)
-        namespace, name = document_address(doc)
-        self.state.put(kind, applied(self.state.get(kind, namespace, name), doc, self.now))
+        kind = user_actions.document_kind(doc)
+        namespace, name = user_actions.document_address(doc)
+        self.state.put(kind, user_actions.applied(self.state.get(kind, namespace, name), doc, self.now))
 
     def delete(self, doc: KubeObject) -> None:
-        kind = document_kind(doc)
-        namespace, name = document_address(doc)
+        kind = user_actions.document_kind(doc)
+        namespace, name = user_actions.document_address(doc)
         current = self.state.get(kind, namespace, name)
-        if current is None:
-            return
-        if kind.kind not in self.workflows:
+        if current is not None and kind.kind in self.workflows:
+            self.state.put(kind, user_actions.deleted(current, self.now))
+        elif current is not None:
             self.state.remove(kind, namespace, name)
-            return
-        current["metadata"].setdefault("deletionTimestamp", rfc3339(self.now))
-        self.state.put(kind, current)
 
     def record_players(self, namespace: str, instance: str, players: int) -> None:
-        """What the monitor would write at `now` (user_actions.observed_players), then a nudge to the
-        license."""
-        current = self.state.get(FOUNDRY_INSTANCE, namespace, instance)
-        if current is None:
-            raise SimulationError(f"--players names {namespace}/{instance}, which is not a FoundryInstance")
-        observed = observed_players(current, players, self.now)
-        self.kube.merge_patch_status(FOUNDRY_INSTANCE, namespace, instance, observed)
-        license_name = ((current.get("spec") or {}).get("licenseRef") or {}).get("name")
-        if license_name and self.state.get(FOUNDRY_LICENSE, namespace, license_name):
-            self.kube.merge_patch(
-                FOUNDRY_LICENSE,
-                namespace,
-                license_name,
-                {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}},
-            )
+        """What the monitor would write at `now` (user_actions.record_players)."""
+        user_actions.record_players(self.kube, namespace, instance, players, self.now)
 
     # -- the reconcile loop ----------------------------------------------------------------------
     def settle(self) -> None:
@@ -145,7 +115,7 @@ class Engine:
         target = self.now
         try:
             for _ in range(MAX_RUNS):
-                moment = earliest_retry(self.books.values(), before=target)
+                moment = schedule.earliest_retry(self.books.values(), before=target)
                 if moment is None:
                     self.now = target
                     self._monitor_timers()
@@ -162,12 +132,7 @@ class Engine:
     def _monitor_timers(self) -> None:
         """What the monitor's timers do by `now` (user_actions.run_monitor_timers)."""
         flows = self.workflows.get(FOUNDRY_ACTIVATION_REQUEST.kind)
-        env = {**(flows.configure[0].env if flows and flows.configure else {}), **self.env_overrides}
-        try:
-            settings = PlatformSettings.from_env(env)
-        except UserError as err:
-            raise SimulationError(err.message) from None
-        run_monitor_timers(self.kube, settings, self.now)
+        user_actions.run_monitor_timers(self.kube, platform_settings(flows, self.env_overrides), self.now)
 
     def _settle_now(self) -> None:
         limit = MAX_RUNS + RUNS_PER_RESOURCE * sum(
@@ -175,43 +140,32 @@ class Engine:
         )
         for _ in range(limit):
             work = self._next()
-            if work is not None:
-                self._reconcile(*work)
-                continue
-            gone = self._next_removal()
-            if gone is None:
+            if work is None:
                 return
-            self._remove(*gone)
+            flows, obj, action = work
+            if action == "remove":
+                self._remove(flows, obj)
+            else:
+                self._reconcile(flows, obj, action)
         raise SimulationError(f"workflows did not settle after {limit} runs; the last ones: {self.runs[-5:]}")
 
     def _next(self) -> tuple[PromiseWorkflows, KubeObject, str] | None:
-        for flows in self.workflows.values():
-            for obj in self.state.of_kind(flows.kind):
-                action = due(obj, self.books.get(self._key(obj), {}), self.now)
-                if action is not None:
-                    return flows, obj, action
-        return None
-
-    def _next_removal(self) -> tuple[PromiseWorkflows, KubeObject] | None:
-        """Removing a deleted object takes Kratix several reconciles (Works, then finalizers), so it
-        comes after every reaction already due: a nudge that a delete pipeline sends is seen while
-        the object that sent it still exists."""
-        for flows in self.workflows.values():
-            for obj in self.state.of_kind(flows.kind):
-                if removable(obj, self.books.get(self._key(obj), {})):
-                    return flows, obj
-        return None
+        """The next workflow due ("configure", "delete"), else the next object to "remove": removing
+        a deleted object takes Kratix several reconciles (Works, then finalizers), so it comes after
+        every reaction already due (a delete pipeline's nudge is seen while its sender exists)."""
+        found = [(f, o) for f in self.workflows.values() for o in self.state.of_kind(f.kind)]
+        for flows, obj in found:
+            action = schedule.due(obj, self._book(obj), self.now)
+            if action is not None:
+                return flows, obj, action
+        removals = ((f, o, "remove") for f, o in found if schedule.removable(o, self._book(o)))
+        return next(removals, None)
 
     def _reconcile(self, flows: PromiseWorkflows, obj: KubeObject, action: str) -> None:
         meta = obj["metadata"]
         kind, namespace, name = flows.kind, meta["namespace"], meta["name"]
         book = self.books.setdefault(self._key(obj), {})
-        manual = (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true"
-        resume = (
-            book.get("configure") == "retry"
-            and not manual
-            and book.get("generation") == meta.get("generation")
-        )
+        resume = schedule.resumes(obj, book)
         # Kratix removes its labels as it starts the run: manual-reconciliation, workflow-suspended.
         self._kratix_labels(kind, namespace, name, {MANUAL_RECONCILIATION: None, SUSPENDED_LABEL: None})
         book.pop("retryAt", None)
@@ -299,19 +253,16 @@ class Engine:
         current = self.state.get(flows.kind, meta["namespace"], meta["name"])
         if current is None:
             return
-        status = current.get("status") or {}
-        if action == "delete":
-            merged = after_delete(status, status_yaml, result, self.now)
-        else:
-            merged = after_configure(
-                status,
-                status_yaml,
-                result,
-                pipeline=pipeline.name,
-                last=pipeline == flows.configure[-1],
-                generation=int(current["metadata"].get("generation", 1)),
-                now=self.now,
-            )
+        merged = after_run(
+            current.get("status") or {},
+            status_yaml,
+            result,
+            action=action,
+            pipeline=pipeline.name,
+            last=action != "delete" and pipeline == flows.configure[-1],
+            generation=int(current["metadata"].get("generation", 1)),
+            now=self.now,
+        )
         self.state.put(flows.kind, {**current, "status": merged})
         if result in ("suspended", "retry"):
             self._kratix_labels(flows.kind, meta["namespace"], meta["name"], {SUSPENDED_LABEL: "true"})
@@ -324,18 +275,18 @@ class Engine:
         for flows in self.workflows.values():
             for obj in self.state.of_kind(flows.kind):
                 what = f"{flows.kind.kind} {obj['metadata']['namespace']}/{obj['metadata']['name']}"
-                line = attention(what, obj, self.books.get(self._key(obj), {}))
+                line = schedule.attention(what, obj, self._book(obj))
                 if line:
                     lines.append(line)
         return lines + statestore.duplicate_emitters(self.root / "statestore")
 
-    # -- persistence ---------------------------------------------------------------------------------
     def save(self) -> None:
         self.state.save()
-        books = self.root / "kratix" / "workflows.yaml"
-        books.parent.mkdir(parents=True, exist_ok=True)
-        books.write_text(yaml.safe_dump(self.books, sort_keys=True))
+        schedule.save_books(self.root, self.books)
+
+    def _book(self, obj: KubeObject) -> schedule.Book:
+        return self.books.get(self._key(obj), {})
 
     def _key(self, obj: KubeObject) -> str:
-        kind = document_kind(obj)
+        kind = user_actions.document_kind(obj)
         return f"{kind.plural}/{obj['metadata']['namespace']}/{obj['metadata']['name']}"

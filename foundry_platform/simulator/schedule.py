@@ -12,12 +12,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from foundry_lib.kube import KubeObject
 from foundry_lib.outcome import MANUAL_RECONCILIATION
 
 Book = Mapping[str, Any]
+
+
+def load_books(root: Path) -> dict[str, dict[str, Any]]:
+    """The books by `<plural>/<namespace>/<name>`, kept in `kratix/workflows.yaml` between runs."""
+    path = root / "kratix" / "workflows.yaml"
+    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
+
+
+def save_books(root: Path, books: Mapping[str, Book]) -> None:
+    path = root / "kratix" / "workflows.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(dict(books), sort_keys=True))
 
 
 def due(obj: KubeObject, book: Book, now: datetime) -> str | None:
@@ -39,6 +54,15 @@ def due(obj: KubeObject, book: Book, now: datetime) -> str | None:
     if book.get("configure") == "retry" and retry_due(book, now):
         return "configure"
     return None
+
+
+def resumes(obj: KubeObject, book: Book) -> bool:
+    """A configure run that picks up at the pipeline whose `retryAfter` fell due (same generation, no
+    manual-reconciliation label), rather than from the first pipeline."""
+    meta = obj["metadata"]
+    manual = (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true"
+    same_generation = book.get("generation") == meta.get("generation")
+    return book.get("configure") == "retry" and not manual and same_generation
 
 
 def removable(obj: KubeObject, book: Book) -> bool:

@@ -12,7 +12,16 @@ from typing import Any
 
 from foundry_lib.activation import expired_requests
 from foundry_lib.conditions import rfc3339
-from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, FOUNDRY_INSTANCE, Kind, KubeAPI, KubeObject, kind_of
+from foundry_lib.kube import (
+    FOUNDRY_ACTIVATION_REQUEST,
+    FOUNDRY_INSTANCE,
+    FOUNDRY_LICENSE,
+    Kind,
+    KubeAPI,
+    KubeObject,
+    kind_of,
+)
+from foundry_lib.outcome import MANUAL_RECONCILIATION
 from foundry_lib.scheduled_delete import due_deletions
 from foundry_lib.settings import PlatformSettings
 from foundry_platform.simulator.errors import SimulationError
@@ -61,6 +70,25 @@ def applied(current: KubeObject | None, doc: KubeObject, now: datetime) -> KubeO
         if key in doc:
             obj[key] = doc[key]
     return obj
+
+
+def deleted(current: KubeObject, now: datetime) -> KubeObject:
+    """A Promise's resource that `kubectl delete` marks: Kratix's finalizers keep it until its delete
+    workflow succeeded (other kinds are simply removed)."""
+    current["metadata"].setdefault("deletionTimestamp", rfc3339(now))
+    return current
+
+
+def record_players(kube: KubeAPI, namespace: str, instance: str, players: int, now: datetime) -> None:
+    """What the monitor would write at `now` (observed_players), then a nudge to the license."""
+    current = kube.get(FOUNDRY_INSTANCE, namespace, instance)
+    if current is None:
+        raise SimulationError(f"--players names {namespace}/{instance}, which is not a FoundryInstance")
+    kube.merge_patch_status(FOUNDRY_INSTANCE, namespace, instance, observed_players(current, players, now))
+    license_name = ((current.get("spec") or {}).get("licenseRef") or {}).get("name")
+    if license_name and kube.get(FOUNDRY_LICENSE, namespace, license_name):
+        labels = {MANUAL_RECONCILIATION: "true"}
+        kube.merge_patch(FOUNDRY_LICENSE, namespace, license_name, {"metadata": {"labels": labels}})
 
 
 def observed_players(current: KubeObject, players: int, now: datetime) -> dict[str, Any]:

@@ -70,10 +70,15 @@ def promise_dependencies(
         if definition.dependencies is None:
             out[definition.name] = []
             continue
-        env = {**(flows.configure[0].env if flows.configure else {}), **overrides}
-        try:
-            settings = PlatformSettings.from_env(env)
-        except UserError as err:
-            raise SimulationError(err.message) from None
-        out[definition.name] = definition.dependencies(settings)
+        out[definition.name] = definition.dependencies(platform_settings(flows, overrides))
     return out
+
+
+def platform_settings(flows: PromiseWorkflows | None, overrides: Mapping[str, str]) -> PlatformSettings:
+    """The settings a Promise's pipelines run with: its configure pipeline's env and the run's `--set`
+    overrides; invalid ones stop the simulation, naming each variable."""
+    env = {**(flows.configure[0].env if flows and flows.configure else {}), **overrides}
+    try:
+        return PlatformSettings.from_env(env)
+    except UserError as err:
+        raise SimulationError(err.message) from None
