@@ -14,7 +14,7 @@ from conftest import REPO
 from test_simulator import simulate, snapshot, statestore
 
 from foundry_lib.promises import render_promise
-from foundry_platform.simulator.statestore import dependencies_file, duplicate_emitters
+from foundry_platform.simulator.statestore import dependencies_file, duplicate_emitters, write_dependencies
 
 DEPENDENCIES = "dependencies/foundry-license/static/foundry-license-dependencies.yaml"
 OVERRIDES = (
@@ -191,3 +191,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     state = tmp_path_factory.mktemp("demo")
     assert simulate(state, REPO / "examples") == 0
     return state
+
+
+def test_a_promise_without_dependencies_has_no_dependencies_work(tmp_path: Path) -> None:
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}
+    write_dependencies(tmp_path, {"foundry-license": [namespace], "foundry-instance": []})
+    assert [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.yaml")] == [DEPENDENCIES]
+    write_dependencies(
+        tmp_path, {"foundry-license": [], "foundry-instance": []}
+    )  # emptied: Kratix deletes it
+    assert not list(tmp_path.rglob("*.yaml"))
+    write_dependencies(tmp_path, {"foundry-license": [namespace]})
+    write_dependencies(tmp_path, {"foundry-instance": []})  # the Promise is gone: so is its Work
+    assert not list(tmp_path.rglob("*.yaml"))

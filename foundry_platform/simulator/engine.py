@@ -100,11 +100,11 @@ class Engine:
         """Run what Kratix would have run by `now`: the installed Promises' dependencies Works, then
         retries that fell due on the way, each at its own time, then everything due now, until
         nothing is left to do (bounded)."""
-        self.reconcile_promises()
+        self._reconcile_promises()
         self.advance()
         self._settle_now()
 
-    def reconcile_promises(self) -> None:
+    def _reconcile_promises(self) -> None:
         """The Promise controller's part: each installed Promise's dependencies as one Work on the
         Destination (statestore.write_dependencies), from the Promises as the run's settings make them."""
         works = promise_dependencies(self.workflows, self.env_overrides)
