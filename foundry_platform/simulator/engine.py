@@ -43,7 +43,7 @@ from foundry_platform.simulator.kratix_status import (
 )
 from foundry_platform.simulator.memory_kube import MemoryKube, merge_patch
 from foundry_platform.simulator.pipeline_run import Run, kratix_env, kratix_folder, pod_log, read_metadata
-from foundry_platform.simulator.state import ClusterState
+from foundry_platform.simulator.state import ClusterState, load_books, save_books
 from foundry_platform.simulator.workflows import (
     Pipeline,
     PromiseWorkflows,
@@ -74,7 +74,7 @@ class Engine:
         self.state = ClusterState(self.root)
         self.kube = MemoryKube(self.state, lambda: self.now)
         self.workflows = load_workflows()
-        self.books = schedule.load_books(self.root)
+        self.books = load_books(self.root)
 
     # -- user actions --------------------------------------------------------------------------
     def apply(self, doc: KubeObject) -> None:
@@ -282,7 +282,7 @@ class Engine:
 
     def save(self) -> None:
         self.state.save()
-        schedule.save_books(self.root, self.books)
+        save_books(self.root, self.books)
 
     def _book(self, obj: KubeObject) -> schedule.Book:
         return self.books.get(self._key(obj), {})

@@ -12,27 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from foundry_lib.kube import KubeObject
 from foundry_lib.outcome import MANUAL_RECONCILIATION
 
 Book = Mapping[str, Any]
-
-
-def load_books(root: Path) -> dict[str, dict[str, Any]]:
-    """The books by `<plural>/<namespace>/<name>`, kept in `kratix/workflows.yaml` between runs."""
-    path = root / "kratix" / "workflows.yaml"
-    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
-
-
-def save_books(root: Path, books: Mapping[str, Book]) -> None:
-    path = root / "kratix" / "workflows.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(dict(books), sort_keys=True))
 
 
 def due(obj: KubeObject, book: Book, now: datetime) -> str | None:
