@@ -16,6 +16,7 @@ from manifest_validation import validate_manifest
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
 from foundry_platform.cli import main as cli_main
 from foundry_platform.simulator.state import ClusterState
+from foundry_platform.simulator.statestore import duplicate_emitters
 
 NOW = "2026-11-28T20:00:00Z"
 NFS = "FOUNDRY_NFS_SERVER=nas.example.internal"
@@ -68,6 +69,7 @@ def test_every_object_has_exactly_one_emitter(demo: Path) -> None:
         for d in docs
     )
     assert [key for key, count in seen.items() if count > 1] == []
+    assert duplicate_emitters(demo / "statestore") == []  # the simulator's own check agrees
 
 
 def test_no_secret_kind_is_ever_emitted(demo: Path) -> None:

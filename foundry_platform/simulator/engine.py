@@ -12,73 +12,51 @@ dynamic_resource_request_controller.go, lib/workflow/reconciler.go, work-creator
   succeeds; only the first delete pipeline runs; a delete that suspends is STUCK (nothing changes a
   deleted object's spec); `retryAfter` or the manual-reconciliation label runs it again.
 Pipeline logs (what a pod would print) go to `logs/<promise>/<ns>/<name>.log`.
-Outputs of a successful run replace `statestore/<promise>/<ns>/<name>/<pipeline>/`; a suspended,
-retrying or failed run leaves the previous files, as Kratix then skips the Work and the previous
-one stays applied.
+Outputs of a successful run replace the resource's Work in `statestore/` (statestore.py); a
+suspended, retrying or failed run leaves the previous files (Kratix skips the Work, the previous one
+stays applied). Each settle first writes the installed Promises' dependencies Works, as Kratix's
+Promise controller does. People and the monitor: user_actions.py; one pipeline's run: pipeline_run.py.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Mapping
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from foundry_lib.activation import expired_requests
 from foundry_lib.adapters.kratix import KratixIO
 from foundry_lib.conditions import rfc3339
 from foundry_lib.durations import parse_duration
-from foundry_lib.errors import UserError
-from foundry_lib.kube import (
-    FOUNDRY_ACTIVATION_REQUEST,
-    FOUNDRY_INSTANCE,
-    FOUNDRY_LICENSE,
-    Kind,
-    KubeObject,
-    kind_of,
-)
+from foundry_lib.kube import FOUNDRY_ACTIVATION_REQUEST, Kind, KubeObject
 from foundry_lib.outcome import MANUAL_RECONCILIATION
-from foundry_lib.scheduled_delete import due_deletions
-from foundry_lib.settings import PlatformSettings
+from foundry_platform.simulator import schedule, statestore, user_actions
+from foundry_platform.simulator.errors import SimulationError
 from foundry_platform.simulator.kratix_status import (
     FINALIZERS,
     SUSPENDED_LABEL,
     Result,
-    after_configure,
-    after_delete,
+    after_run,
     result_of,
     started_configure,
 )
 from foundry_platform.simulator.memory_kube import MemoryKube, merge_patch
-from foundry_platform.simulator.schedule import attention, due, earliest_retry, removable
-from foundry_platform.simulator.state import ClusterState
-from foundry_platform.simulator.workflows import Pipeline, PromiseWorkflows, load_workflows
+from foundry_platform.simulator.pipeline_run import Run, kratix_env, kratix_folder, pod_log, read_metadata
+from foundry_platform.simulator.state import ClusterState, load_books, save_books
+from foundry_platform.simulator.workflows import (
+    Pipeline,
+    PromiseWorkflows,
+    load_workflows,
+    platform_settings,
+    promise_dependencies,
+)
 from pipelines.registry import WORKFLOWS
 from pipelines.runtime import Decide, run_workflow
 
 MAX_RUNS = 200  # per settle, plus RUNS_PER_RESOURCE for each resource: a loop, not work, beyond that
 RUNS_PER_RESOURCE = 4
-
-
-class SimulationError(Exception):
-    """The simulation itself could not complete (not a rejected request)."""
-
-
-@dataclass
-class Run:
-    kind: str
-    namespace: str
-    name: str
-    action: str
-    pipeline: str
-    result: str  # succeeded | suspended | retry | failed
-    message: str = ""
+__all__ = ["Engine", "Run", "SimulationError"]  # what the simulator's callers import from here
 
 
 @dataclass
@@ -96,91 +74,48 @@ class Engine:
         self.state = ClusterState(self.root)
         self.kube = MemoryKube(self.state, lambda: self.now)
         self.workflows = load_workflows()
-        books_path = self.root / "kratix" / "workflows.yaml"
-        self.books = yaml.safe_load(books_path.read_text()) if books_path.exists() else {}
+        self.books = load_books(self.root)
 
     # -- user actions --------------------------------------------------------------------------
     def apply(self, doc: KubeObject) -> None:
-        kind = self._kind(doc)
-        meta = doc.get("metadata") or {}
-        namespace, name = str(meta.get("namespace") or "default"), str(meta.get("name") or "")
-        if not name:
-            raise SimulationError(f"a {doc.get('kind')} document has no metadata.name")
-        current = self.state.get(kind, namespace, name)
-        obj: KubeObject = {"apiVersion": doc["apiVersion"], "kind": doc["kind"]}
-        new_meta = {k: v for k, v in meta.items() if k in ("name", "labels", "annotations")}
-        new_meta["namespace"] = namespace
-        if current is not None:  # as `kubectl apply` does, labels set by others (Kratix) stay
-            new_meta["labels"] = {**(current["metadata"].get("labels") or {}), **(meta.get("labels") or {})}
-        if current is None:
-            new_meta.update(creationTimestamp=rfc3339(self.now), generation=1)
-            obj["metadata"] = new_meta
-        else:
-            old = current["metadata"]
-            changed = current.get("spec") != doc.get("spec")
-            keep = {
-                k: old[k]
-                for k in ("uid", "creationTimestamp", "resourceVersion", "deletionTimestamp")
-                if k in old
-            }
-            new_meta.update(keep, generation=int(old.get("generation", 1)) + (1 if changed else 0))
-            obj["metadata"] = new_meta
-            if "status" in current:
-                obj["status"] = current["status"]
-        for key in ("spec", "data", "stringData", "type"):
-            if key in doc:
-                obj[key] = doc[key]
-        self.state.put(kind, obj)
+        kind = user_actions.document_kind(doc)
+        namespace, name = user_actions.document_address(doc)
+        self.state.put(kind, user_actions.applied(self.state.get(kind, namespace, name), doc, self.now))
 
     def delete(self, doc: KubeObject) -> None:
-        kind = self._kind(doc)
-        meta = doc.get("metadata") or {}
-        namespace, name = str(meta.get("namespace") or "default"), str(meta.get("name") or "")
+        kind = user_actions.document_kind(doc)
+        namespace, name = user_actions.document_address(doc)
         current = self.state.get(kind, namespace, name)
-        if current is None:
-            return
-        if kind.kind not in self.workflows:
+        if current is not None and kind.kind in self.workflows:
+            self.state.put(kind, user_actions.deleted(current, self.now))
+        elif current is not None:
             self.state.remove(kind, namespace, name)
-            return
-        current["metadata"].setdefault("deletionTimestamp", rfc3339(self.now))
-        self.state.put(kind, current)
 
     def record_players(self, namespace: str, instance: str, players: int) -> None:
-        """What the monitor would write at `now`: its own status keys with the time it observed them
-        (`foundry.checkedAt`, so a later `--now` makes them stale), then a nudge to the license."""
-        current = self.state.get(FOUNDRY_INSTANCE, namespace, instance)
-        if current is None:
-            raise SimulationError(f"--players names {namespace}/{instance}, which is not a FoundryInstance")
-        seen = (current.get("status") or {}).get("foundry") or {}
-        foundry: dict[str, Any] = {"reachable": True, "checkedAt": rfc3339(self.now)}
-        if not seen.get("startedAt"):  # the server's start, as the monitor derives it from uptime
-            foundry["startedAt"] = rfc3339(self.now)
-        observed: dict[str, Any] = {"connectedPlayers": players, "foundry": foundry}
-        if players > 0:
-            observed["lastPlayerActivity"] = rfc3339(self.now)
-        self.kube.merge_patch_status(FOUNDRY_INSTANCE, namespace, instance, observed)
-        license_name = ((current.get("spec") or {}).get("licenseRef") or {}).get("name")
-        if license_name and self.state.get(FOUNDRY_LICENSE, namespace, license_name):
-            self.kube.merge_patch(
-                FOUNDRY_LICENSE,
-                namespace,
-                license_name,
-                {"metadata": {"labels": {MANUAL_RECONCILIATION: "true"}}},
-            )
+        """What the monitor would write at `now` (user_actions.record_players)."""
+        user_actions.record_players(self.kube, namespace, instance, players, self.now)
 
     # -- the reconcile loop ----------------------------------------------------------------------
     def settle(self) -> None:
-        """Run what Kratix would have run by `now`: retries that fell due on the way first, each at
-        its own time, then everything due now, until nothing is left to do (bounded)."""
+        """Run what Kratix would have run by `now`: the installed Promises' dependencies Works, then
+        retries that fell due on the way, each at its own time, then everything due now, until
+        nothing is left to do (bounded)."""
+        self._reconcile_promises()
         self.advance()
         self._settle_now()
+
+    def _reconcile_promises(self) -> None:
+        """The Promise controller's part: each installed Promise's dependencies as one Work on the
+        Destination (statestore.write_dependencies), from the Promises as the run's settings make them."""
+        works = promise_dependencies(self.workflows, self.env_overrides)
+        statestore.write_dependencies(self.root / "statestore", works)
 
     def advance(self) -> None:
         """Move the clock from the last run to `now`, running each `retryAfter` when it falls due."""
         target = self.now
         try:
             for _ in range(MAX_RUNS):
-                moment = earliest_retry(self.books.values(), before=target)
+                moment = schedule.earliest_retry(self.books.values(), before=target)
                 if moment is None:
                     self.now = target
                     self._monitor_timers()
@@ -195,19 +130,9 @@ class Engine:
             self.now = target
 
     def _monitor_timers(self) -> None:
-        """What the monitor's timers do by `now`: delete finished activation requests past their
-        retention (`foundry_lib.activation.expired_requests`, the function the monitor calls)."""
+        """What the monitor's timers do by `now` (user_actions.run_monitor_timers)."""
         flows = self.workflows.get(FOUNDRY_ACTIVATION_REQUEST.kind)
-        env = {**(flows.configure[0].env if flows and flows.configure else {}), **self.env_overrides}
-        try:
-            settings = PlatformSettings.from_env(env)
-        except UserError as err:
-            raise SimulationError(err.message) from None
-        requests = self.kube.list_all(FOUNDRY_ACTIVATION_REQUEST)
-        for namespace, name in expired_requests(requests, self.now, settings.activation_retention_delta):
-            self.kube.delete(FOUNDRY_ACTIVATION_REQUEST, namespace, name)  # as the monitor does
-        for namespace, name in due_deletions(self.kube.list_all(FOUNDRY_INSTANCE), self.now):
-            self.kube.delete(FOUNDRY_INSTANCE, namespace, name)  # the monitor's scheduled deletions
+        user_actions.run_monitor_timers(self.kube, platform_settings(flows, self.env_overrides), self.now)
 
     def _settle_now(self) -> None:
         limit = MAX_RUNS + RUNS_PER_RESOURCE * sum(
@@ -215,43 +140,32 @@ class Engine:
         )
         for _ in range(limit):
             work = self._next()
-            if work is not None:
-                self._reconcile(*work)
-                continue
-            gone = self._next_removal()
-            if gone is None:
+            if work is None:
                 return
-            self._remove(*gone)
+            flows, obj, action = work
+            if action == "remove":
+                self._remove(flows, obj)
+            else:
+                self._reconcile(flows, obj, action)
         raise SimulationError(f"workflows did not settle after {limit} runs; the last ones: {self.runs[-5:]}")
 
     def _next(self) -> tuple[PromiseWorkflows, KubeObject, str] | None:
-        for flows in self.workflows.values():
-            for obj in self.state.of_kind(flows.kind):
-                action = due(obj, self.books.get(self._key(obj), {}), self.now)
-                if action is not None:
-                    return flows, obj, action
-        return None
-
-    def _next_removal(self) -> tuple[PromiseWorkflows, KubeObject] | None:
-        """Removing a deleted object takes Kratix several reconciles (Works, then finalizers), so it
-        comes after every reaction already due: a nudge that a delete pipeline sends is seen while
-        the object that sent it still exists."""
-        for flows in self.workflows.values():
-            for obj in self.state.of_kind(flows.kind):
-                if removable(obj, self.books.get(self._key(obj), {})):
-                    return flows, obj
-        return None
+        """The next workflow due ("configure", "delete"), else the next object to "remove": removing
+        a deleted object takes Kratix several reconciles (Works, then finalizers), so it comes after
+        every reaction already due (a delete pipeline's nudge is seen while its sender exists)."""
+        found = [(f, o) for f in self.workflows.values() for o in self.state.of_kind(f.kind)]
+        for flows, obj in found:
+            action = schedule.due(obj, self._book(obj), self.now)
+            if action is not None:
+                return flows, obj, action
+        removals = ((f, o, "remove") for f, o in found if schedule.removable(o, self._book(o)))
+        return next(removals, None)
 
     def _reconcile(self, flows: PromiseWorkflows, obj: KubeObject, action: str) -> None:
         meta = obj["metadata"]
         kind, namespace, name = flows.kind, meta["namespace"], meta["name"]
         book = self.books.setdefault(self._key(obj), {})
-        manual = (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true"
-        resume = (
-            book.get("configure") == "retry"
-            and not manual
-            and book.get("generation") == meta.get("generation")
-        )
+        resume = schedule.resumes(obj, book)
         # Kratix removes its labels as it starts the run: manual-reconciliation, workflow-suspended.
         self._kratix_labels(kind, namespace, name, {MANUAL_RECONCILIATION: None, SUSPENDED_LABEL: None})
         book.pop("retryAt", None)
@@ -282,7 +196,7 @@ class Engine:
         namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
         self.books.pop(self._key(obj), None)
         self.state.remove(flows.kind, namespace, name)
-        shutil.rmtree(self.root / "statestore" / flows.promise / namespace / name, ignore_errors=True)
+        statestore.remove_resource_works(self.root / "statestore", flows.promise, namespace, name)
 
     def _kratix_labels(self, kind: Kind, namespace: str, name: str, labels: Mapping[str, str | None]) -> None:
         """Kratix's own label writes (not a pipeline's: they are not in the API write journal)."""
@@ -299,34 +213,20 @@ class Engine:
         _, kind = self.registry[pipeline.command]
         obj = self.state.get(kind, namespace, name)
         assert obj is not None
-        env = {
-            **pipeline.env,
-            **self.env_overrides,
-            "KRATIX_WORKFLOW_ACTION": action,
-            "KRATIX_WORKFLOW_TYPE": "resource",
-            "KRATIX_PROMISE_NAME": flows.promise,
-            "KRATIX_PIPELINE_NAME": pipeline.name,
-            "KRATIX_CRD_PLURAL": kind.plural,
-        }
-        with tempfile.TemporaryDirectory(prefix="kratix-") as tmp:
-            root = Path(tmp)
-            for sub in ("input", "output", "metadata"):
-                (root / sub).mkdir()
-            (root / "input" / "object.yaml").write_text(yaml.safe_dump(obj, sort_keys=False))
+        env = kratix_env(pipeline, self.env_overrides, action=action, promise=flows.promise, kind=kind)
+        with kratix_folder(obj) as root:
             log = self.root / "logs" / flows.promise / namespace / f"{name}.log"
-            log.parent.mkdir(parents=True, exist_ok=True)
-            with log.open("a") as sink, redirect_stdout(sink), redirect_stderr(sink):
-                print(f"--- {rfc3339(self.now)} {action}/{pipeline.name}")
+            with pod_log(log, f"--- {rfc3339(self.now)} {action}/{pipeline.name}"):
                 code = self._execute(pipeline, root, env)
-            control = _read_yaml(root / "metadata" / "workflow-control.yaml")
-            status = _read_yaml(root / "metadata" / "status.yaml")
+            control = read_metadata(root, "workflow-control.yaml")
+            status = read_metadata(root, "status.yaml")
             result = result_of(code, control)
             self._kratix_after(flows, pipeline, action, obj, status, result)
             if result == "succeeded" and action == "configure":
                 # Kratix skips Work creation when a pipeline asks to suspend or retry.
-                target = self.root / "statestore" / flows.promise / namespace / name / pipeline.name
-                shutil.rmtree(target, ignore_errors=True)
-                shutil.copytree(root / "output", target)
+                statestore.replace_resource_work(
+                    self.root / "statestore", flows.promise, namespace, name, pipeline.name, root / "output"
+                )
         if result == "retry":
             retry_at = self.now + parse_duration(str(control["retryAfter"]))
             self.books[f"{kind.plural}/{namespace}/{name}"]["retryAt"] = rfc3339(retry_at)
@@ -353,58 +253,40 @@ class Engine:
         current = self.state.get(flows.kind, meta["namespace"], meta["name"])
         if current is None:
             return
-        status = current.get("status") or {}
-        if action == "delete":
-            merged = after_delete(status, status_yaml, result, self.now)
-        else:
-            merged = after_configure(
-                status,
-                status_yaml,
-                result,
-                pipeline=pipeline.name,
-                last=pipeline == flows.configure[-1],
-                generation=int(current["metadata"].get("generation", 1)),
-                now=self.now,
-            )
+        merged = after_run(
+            current.get("status") or {},
+            status_yaml,
+            result,
+            action=action,
+            pipeline=pipeline.name,
+            last=action != "delete" and pipeline == flows.configure[-1],
+            generation=int(current["metadata"].get("generation", 1)),
+            now=self.now,
+        )
         self.state.put(flows.kind, {**current, "status": merged})
         if result in ("suspended", "retry"):
             self._kratix_labels(flows.kind, meta["namespace"], meta["name"], {SUSPENDED_LABEL: "true"})
 
     # -- what a user must know ---------------------------------------------------------------------
     def attention(self) -> list[str]:
-        """Resources Kratix will not finish by itself (STUCK, FAILED), and those waiting for a retry."""
+        """Resources Kratix will not finish by itself (STUCK, FAILED), those waiting for a retry, and
+        objects the Destination's GitOps agent would refuse (two Works emit them)."""
         lines = []
         for flows in self.workflows.values():
             for obj in self.state.of_kind(flows.kind):
                 what = f"{flows.kind.kind} {obj['metadata']['namespace']}/{obj['metadata']['name']}"
-                line = attention(what, obj, self.books.get(self._key(obj), {}))
+                line = schedule.attention(what, obj, self._book(obj))
                 if line:
                     lines.append(line)
-        return lines
+        return lines + statestore.duplicate_emitters(self.root / "statestore")
 
-    # -- persistence ---------------------------------------------------------------------------------
     def save(self) -> None:
         self.state.save()
-        books = self.root / "kratix" / "workflows.yaml"
-        books.parent.mkdir(parents=True, exist_ok=True)
-        books.write_text(yaml.safe_dump(self.books, sort_keys=True))
+        save_books(self.root, self.books)
 
-    def _kind(self, doc: KubeObject) -> Kind:
-        try:
-            return kind_of(doc)
-        except KeyError:
-            raise SimulationError(
-                f"unsupported document {doc.get('apiVersion')}/{doc.get('kind')}: the simulator takes "
-                "FoundryLicense, FoundryInstance, FoundryActivationRequest and Secret"
-            ) from None
+    def _book(self, obj: KubeObject) -> schedule.Book:
+        return self.books.get(self._key(obj), {})
 
     def _key(self, obj: KubeObject) -> str:
-        kind = self._kind(obj)
+        kind = user_actions.document_kind(obj)
         return f"{kind.plural}/{obj['metadata']['namespace']}/{obj['metadata']['name']}"
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text())
-    return data if isinstance(data, dict) else {}

@@ -148,6 +148,25 @@ def after_delete(
     )
 
 
+def after_run(
+    status: Mapping[str, Any],
+    status_yaml: Mapping[str, Any],
+    result: Result,
+    *,
+    action: str,
+    pipeline: str,
+    last: bool,
+    generation: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """The status once a pipeline of `action` ended: after_delete or after_configure."""
+    if action == "delete":
+        return after_delete(status, status_yaml, result, now)
+    return after_configure(
+        status, status_yaml, result, pipeline=pipeline, last=last, generation=generation, now=now
+    )
+
+
 def kratix_conditions(status: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Kratix's own conditions on a status, by type."""
     return {

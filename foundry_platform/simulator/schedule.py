@@ -41,6 +41,15 @@ def due(obj: KubeObject, book: Book, now: datetime) -> str | None:
     return None
 
 
+def resumes(obj: KubeObject, book: Book) -> bool:
+    """A configure run that picks up at the pipeline whose `retryAfter` fell due (same generation, no
+    manual-reconciliation label), rather than from the first pipeline."""
+    meta = obj["metadata"]
+    manual = (meta.get("labels") or {}).get(MANUAL_RECONCILIATION) == "true"
+    same_generation = book.get("generation") == meta.get("generation")
+    return book.get("configure") == "retry" and not manual and same_generation
+
+
 def removable(obj: KubeObject, book: Book) -> bool:
     """Its delete workflow succeeded: Kratix deletes its Works, then removes its finalizers."""
     return bool(obj["metadata"].get("deletionTimestamp")) and book.get("delete") == "succeeded"

@@ -1,6 +1,7 @@
 """The embedded cluster state kept in a folder: one YAML file per object, secrets without values.
 
-Layout: `objects/<plural>/<namespace>/<name>.yaml`. Secret values are never stored: a Secret keeps
+Layout: `objects/<plural>/<namespace>/<name>.yaml`, and Kratix's own bookkeeping per resource (its
+"books", see schedule.py) in `kratix/workflows.yaml`. Secret values are never stored: a Secret keeps
 its metadata and the names of its keys, so pipelines can see it exists and a demo folder can be
 shared or committed without leaking a license key.
 """
@@ -9,8 +10,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -73,6 +75,19 @@ class ClusterState:
             path = base / plural / ns / f"{name}.yaml"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(yaml.safe_dump(redact(obj), sort_keys=False))
+
+
+def load_books(root: Path) -> dict[str, dict[str, Any]]:
+    """Kratix's books by `<plural>/<namespace>/<name>`, as the last run left them."""
+    path = root / "kratix" / "workflows.yaml"
+    books = yaml.safe_load(path.read_text()) if path.exists() else None
+    return books if isinstance(books, dict) else {}
+
+
+def save_books(root: Path, books: Mapping[str, Mapping[str, Any]]) -> None:
+    path = root / "kratix" / "workflows.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(dict(books), sort_keys=True))
 
 
 def _uid(kind: Kind, namespace: str, name: str) -> str:
