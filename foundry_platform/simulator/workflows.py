@@ -9,7 +9,8 @@ from typing import Any
 
 from foundry_lib.errors import UserError
 from foundry_lib.kube import Kind, kind_of
-from foundry_lib.promises import PROMISES, all_promises
+from foundry_lib.promise_definitions import PROMISES
+from foundry_lib.promises import all_promises
 from foundry_lib.settings import PlatformSettings
 from foundry_platform.simulator.errors import SimulationError
 
