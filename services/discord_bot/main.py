@@ -49,7 +49,7 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--kubeconfig",
-        help="kubeconfig file outside a cluster (default: in-cluster, $KUBECONFIG, ~/.kube/config)",
+        help="kubeconfig file, used even in a pod (default: in-cluster, then $KUBECONFIG, ~/.kube/config)",
     )
     parser.add_argument(
         "--no-gateway", action="store_true", help="serve /healthz but do not connect to Discord (smoke tests)"

@@ -57,7 +57,8 @@ def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "(default: every namespace)",
     )
     parser.add_argument(
-        "--kubeconfig", help="kubeconfig file outside a cluster (default: $KUBECONFIG, ~/.kube/config)"
+        "--kubeconfig",
+        help="kubeconfig file, used even in a pod (default: in-cluster, then $KUBECONFIG, ~/.kube/config)",
     )
     return parser
 

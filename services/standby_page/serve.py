@@ -23,7 +23,10 @@ SECRET_ENV = "STANDBY_PAGE_SECRET"  # noqa: S105 (the variable's name, not a sec
 def build_parser(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")  # noqa: S104
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    parser.add_argument("--kubeconfig", help="kubeconfig file (default: in-cluster, else ~/.kube/config)")
+    parser.add_argument(
+        "--kubeconfig",
+        help="kubeconfig file, used even in a pod (default: in-cluster, then $KUBECONFIG, ~/.kube/config)",
+    )
     parser.add_argument("--state", type=Path, help="serve the simulator's cluster in this folder instead")
     parser.add_argument(
         "--refresh", type=float, default=2.0, help="seconds between reads of the cluster (default 2)"
