@@ -38,9 +38,9 @@ from foundry_lib.kube import (
 from foundry_lib.monitor import stamp
 from foundry_lib.outcome import MANUAL_RECONCILIATION
 from services.monitor.endpoint import EndpointTemplate
-from services.monitor.http import StatusServer
 from services.monitor.loop import Monitor
 from services.monitor.main import monitor_main
+from services.status_server import StatusServer
 
 NAMESPACES = ("tabletop", "guild-hall")
 START = datetime(2026, 12, 5, 21, 0, 0, tzinfo=UTC)

@@ -28,7 +28,7 @@ from services.discord_bot.announce import post_pending, update_posted
 from services.discord_bot.app import build_tree
 from services.discord_bot.approval_messages import NO_PINGS
 from services.discord_bot.runner import BotDeps
-from services.monitor.http import StatusServer
+from services.status_server import StatusServer
 
 log = logging.getLogger("foundry.discord")
 ANNOUNCE_EVERY = 30.0  # seconds between looks for new and newly decided activation requests

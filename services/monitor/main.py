@@ -18,8 +18,8 @@ from foundry_lib.durations import DURATION_PATTERN, parse_duration
 from foundry_lib.errors import UserError
 from foundry_lib.settings import PlatformSettings, env_key
 from services.monitor.endpoint import DEFAULT_TEMPLATE, EndpointTemplate, TemplateError
-from services.monitor.http import StatusServer
 from services.monitor.loop import Monitor
+from services.status_server import StatusServer
 
 log = logging.getLogger("foundry.monitor")
 

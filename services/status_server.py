@@ -1,4 +1,5 @@
-"""/healthz and /metrics on a small threaded HTTP server (standard library; nothing else is served)."""
+"""/healthz and /metrics on a small threaded HTTP server (standard library; nothing else is served),
+shared by the services that have no web app of their own (monitor, Discord bot)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ class StatusServer:
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="monitor-http", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="status-http", daemon=True)
         self._thread.start()
 
     def close(self) -> None:
