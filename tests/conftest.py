@@ -7,7 +7,9 @@ from pathlib import Path
 import kmock
 import pytest
 import yaml
+from kubernetes import client
 
+from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.kube import EVENT, FOUNDRY_KINDS, SECRET, Kind
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,3 +67,11 @@ def serve_kinds(
         emulator.resources[resource_key(kind)] = kmock.ResourceInfo(
             kind=kind.kind, namespaced=True, subresources={"status"}
         )
+
+
+def emulated_api(emulator: kmock.KubernetesEmulator, *, pool_size: int | None = None) -> KubernetesAPI:
+    """The real Kubernetes client adapter, talking HTTP to the API emulator (close it when done)."""
+    configuration = client.Configuration(host=str(emulator.url).rstrip("/"))
+    if pool_size is not None:
+        configuration.connection_pool_maxsize = pool_size
+    return KubernetesAPI(client.ApiClient(configuration))

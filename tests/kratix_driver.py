@@ -24,11 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import kmock
-from conftest import resource_key, write_kubeconfig
-from kubernetes import client
+from conftest import emulated_api, resource_key, write_kubeconfig
 
 from foundry_lib.adapters.kratix import KratixIO
-from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.kube import FOUNDRY_KINDS, Kind, KubeObject
 from foundry_platform.simulator.engine import Engine
 from foundry_platform.simulator.memory_kube import MemoryKube, Write
@@ -103,7 +101,7 @@ class EmulatorKratix(Engine):
         self.in_process = in_process
         root.mkdir(parents=True, exist_ok=True)
         self.kubeconfig = write_kubeconfig(root / "kubeconfig", str(emulator.url), token="t0ken")
-        self.http = KubernetesAPI(client.ApiClient(client.Configuration(host=str(emulator.url).rstrip("/"))))
+        self.http = emulated_api(emulator)
 
     def _execute(self, pipeline: Pipeline, root: Path, env: Mapping[str, str]) -> int:
         specs = self._specs()

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import discord
 import kmock
 import pytest
-from conftest import serve_kinds
-from kubernetes import client
+from conftest import emulated_api, serve_kinds
+from test_discord_bot import NOW, NS, SETTINGS
 
 from foundry_lib.access import Principal
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
@@ -35,9 +34,6 @@ from services.discord_bot.approval_messages import MESSAGE, POSTED, SHOWN, annou
 from services.discord_bot.main import FoundryBot
 from services.discord_bot.runner import BotDeps
 
-NS = "tabletop"
-NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
-SETTINGS = CommandSettings.from_env({"FOUNDRY_DISCORD_NAMESPACES": NS, "FOUNDRY_DISCORD_ADMIN_ROLE": "900"})
 CHANNEL = 4242
 OWNERSHIP = {"discordUserId": "1", "allowedActivators": [{"discordRoleId": "77"}]}
 
@@ -133,7 +129,7 @@ class Press:
 @pytest.fixture
 async def kube(kmock: kmock.KubernetesEmulator) -> AsyncIterator[KubernetesAPI]:
     serve_kinds(kmock, (*FOUNDRY_KINDS, EVENT))
-    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/"))))
+    api = emulated_api(kmock)
     yield api
     api.close()
 

@@ -20,9 +20,8 @@ from typing import Any
 import discord
 import kmock
 import pytest
-from conftest import serve_kinds, write_kubeconfig
+from conftest import emulated_api, serve_kinds, write_kubeconfig
 from discord import app_commands
-from kubernetes import client
 
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.kube import (
@@ -33,7 +32,8 @@ from foundry_lib.kube import (
 )
 from foundry_platform.cli import main
 from services.commands.settings import CommandSettings
-from services.discord_bot.app import Bot, BotDeps, build_tree
+from services.discord_bot.app import Bot, build_tree
+from services.discord_bot.runner import BotDeps
 
 NS = "tabletop"
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
@@ -75,7 +75,7 @@ class FakeInteraction:
 @pytest.fixture
 async def kube(kmock: kmock.KubernetesEmulator) -> AsyncIterator[KubernetesAPI]:
     serve_kinds(kmock, (*FOUNDRY_KINDS, EVENT))
-    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/"))))
+    api = emulated_api(kmock)
     yield api
     api.close()
 
@@ -96,7 +96,7 @@ def tree(bot: Bot) -> app_commands.CommandTree[discord.Client]:
     return bot.tree
 
 
-async def _call(
+async def call_command(
     tree: app_commands.CommandTree[discord.Client], command_name: str, who: FakeInteraction, /, **kw: Any
 ) -> dict[str, Any]:
     command = tree.get_command(command_name)
@@ -128,22 +128,26 @@ async def test_create_status_activate_delete_cancel(
     bot: Bot, tree: app_commands.CommandTree[discord.Client], kube: KubernetesAPI, log: list[str]
 ) -> None:
     await asyncio.to_thread(kube.create, FOUNDRY_LICENSE, NS, LICENSE)
-    denied = await _call(tree, "vtt-create", FakeInteraction(3), name="alpha", license="guild")
+    denied = await call_command(tree, "vtt-create", FakeInteraction(3), name="alpha", license="guild")
     assert denied["ephemeral"] and "only the license owner <@1>" in denied["content"]
-    granted = await _call(
+    granted = await call_command(
         tree, "vtt-license", FakeInteraction(1), action="grant", license="guild", user=SimpleNamespace(id=3)
     )
     assert "<@3> is now an allowed user of guild" in granted["content"] and not granted["ephemeral"]
-    made = await _call(tree, "vtt-create", FakeInteraction(3), name="alpha", license="guild", version="13.x")
+    made = await call_command(
+        tree, "vtt-create", FakeInteraction(3), name="alpha", license="guild", version="13.x"
+    )
     assert made["content"].startswith("created alpha under license guild") and not made["ephemeral"]
-    seen = await _call(tree, "vtt-status", FakeInteraction(5), instance="alpha")
+    seen = await call_command(tree, "vtt-status", FakeInteraction(5), instance="alpha")
     assert seen["ephemeral"] and seen["content"].startswith("**alpha** (license guild): standby")
-    activated = await _call(tree, "vtt-update", FakeInteraction(8, 77), instance="alpha", what="activate")
+    activated = await call_command(
+        tree, "vtt-update", FakeInteraction(8, 77), instance="alpha", what="activate"
+    )
     assert activated["content"].startswith("requested; license guild") and not activated["ephemeral"]
     assert (await asyncio.to_thread(kube.get, FOUNDRY_LICENSE, NS, "guild") or {})["spec"][
         "activeInstanceName"
     ] == "alpha"
-    gone = await _call(tree, "vtt-delete", FakeInteraction(3), instance="alpha")
+    gone = await call_command(tree, "vtt-delete", FakeInteraction(3), instance="alpha")
     assert "alpha will be deleted at 2026-12-05T20:00:00Z (in 7d)" in gone["content"]
     [button] = gone["view"].children
     assert button.custom_id == "vtt-cancel:tabletop/alpha"

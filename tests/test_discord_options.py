@@ -11,14 +11,14 @@ from typing import Any
 import discord
 import kmock
 import pytest
-from conftest import serve_kinds
+from conftest import emulated_api, serve_kinds
 from discord import app_commands
-from kubernetes import client
-from test_discord_bot import LICENSE, NOW, NS, SETTINGS, FakeInteraction
+from test_discord_bot import LICENSE, NOW, NS, SETTINGS, FakeInteraction, call_command
 
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.kube import EVENT, FOUNDRY_INSTANCE, FOUNDRY_KINDS, FOUNDRY_LICENSE
-from services.discord_bot.app import BotDeps, build_tree
+from services.discord_bot.app import build_tree
+from services.discord_bot.runner import BotDeps
 
 Tree = app_commands.CommandTree[discord.Client]
 ALPHA = {
@@ -39,7 +39,7 @@ ALPHA = {
 @pytest.fixture
 async def kube(kmock: kmock.KubernetesEmulator) -> AsyncIterator[KubernetesAPI]:
     serve_kinds(kmock, (*FOUNDRY_KINDS, EVENT))
-    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/"))))
+    api = emulated_api(kmock)
     await asyncio.to_thread(api.create, FOUNDRY_LICENSE, NS, LICENSE)
     await asyncio.to_thread(api.create, FOUNDRY_INSTANCE, NS, ALPHA)
     yield api
@@ -50,14 +50,6 @@ async def kube(kmock: kmock.KubernetesEmulator) -> AsyncIterator[KubernetesAPI]:
 def tree(kube: KubernetesAPI) -> Tree:
     deps = BotDeps(kube, SETTINGS, ("13.348", "12.331"), lambda: NOW, lambda _: None)
     return build_tree(discord.Client(intents=discord.Intents(guilds=True)), deps).tree
-
-
-async def _call(tree: Tree, command_name: str, who: FakeInteraction, /, **options: Any) -> dict[str, Any]:
-    command = tree.get_command(command_name)
-    assert isinstance(command, app_commands.Command)
-    callback: Any = command.callback  # called as discord.py does, with the parsed options
-    await callback(who, **options)
-    return who.said
 
 
 async def _get(kube: KubernetesAPI, name: str) -> dict[str, Any]:
@@ -94,7 +86,7 @@ def test_the_commands_offer_the_options_within_discord_limits(tree: Tree) -> Non
 async def test_create_with_a_copied_worlds_a_shared_pool_and_resources(
     tree: Tree, kube: KubernetesAPI
 ) -> None:
-    made = await _call(
+    made = await call_command(
         tree,
         "vtt-create",
         FakeInteraction(1),
@@ -122,17 +114,17 @@ async def test_create_with_a_copied_worlds_a_shared_pool_and_resources(
 
 
 async def test_update_volumes_resources_and_auto_update(tree: Tree, kube: KubernetesAPI) -> None:
-    moved = await _call(
+    moved = await call_command(
         tree, "vtt-update", FakeInteraction(3), instance="alpha", what="volumes", worlds="new"
     )
     assert moved["content"].startswith("asked for worlds new, plugins new on alpha; the platform has not")
     assert not moved["ephemeral"]
     assert (await _get(kube, "alpha"))["spec"]["volumes"] == {"worlds": {"mode": "new"}}  # source removed
-    sized = await _call(
+    sized = await call_command(
         tree, "vtt-update", FakeInteraction(1), instance="alpha", what="resources", memory="3Gi"
     )
     assert sized["content"].startswith("asked for cpu from the license default, memory 3Gi on alpha")
-    followed = await _call(
+    followed = await call_command(
         tree, "vtt-update", FakeInteraction(9, 900), instance="alpha", what="auto-update", value="generation"
     )
     assert followed["content"].startswith("asked for auto-update generation on alpha")
@@ -175,7 +167,7 @@ async def test_refusals_are_private_name_the_option_and_change_nothing(
     tree: Tree, kube: KubernetesAPI, case: str, who: tuple[int, ...], options: dict[str, str], says: str
 ) -> None:
     before = await _get(kube, "alpha")
-    said = await _call(tree, "vtt-update", FakeInteraction(*who), instance="alpha", **options)
+    said = await call_command(tree, "vtt-update", FakeInteraction(*who), instance="alpha", **options)
     assert said["ephemeral"] and said["content"].startswith(says), (case, said)
     assert await _get(kube, "alpha") == before
 

@@ -16,10 +16,8 @@ from typing import Any
 
 import kmock
 import pytest
-from conftest import serve_kinds
-from kubernetes import client
+from conftest import emulated_api, serve_kinds
 
-from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.errors import AlreadyExistsError, NotFoundError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_KINDS, SECRET, Kind, KubeAPI
 from foundry_platform.simulator.memory_kube import MemoryKube, Write
@@ -38,7 +36,7 @@ def kube(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KubeAPI]:
         return
     emulator: kmock.KubernetesEmulator = request.getfixturevalue("kmock")
     serve_kinds(emulator, (*FOUNDRY_KINDS, SECRET))
-    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(emulator.url).rstrip("/"))))
+    api = emulated_api(emulator)
     yield api
     api.close()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import kmock
 import pytest
-from conftest import serve_kinds, write_kubeconfig
+from conftest import emulated_api, serve_kinds, write_kubeconfig
 from kubernetes import client
 
 from foundry_lib.adapters.kubernetes_api import ApiRequestError, KubernetesAPI
@@ -42,7 +42,7 @@ def emulator(kmock: kmock.KubernetesEmulator) -> kmock.KubernetesEmulator:
 
 @pytest.fixture
 def api(emulator: kmock.KubernetesEmulator) -> Iterator[KubernetesAPI]:
-    adapter = KubernetesAPI(client.ApiClient(client.Configuration(host=str(emulator.url).rstrip("/"))))
+    adapter = emulated_api(emulator)
     yield adapter
     adapter.close()
 

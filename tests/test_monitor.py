@@ -19,7 +19,7 @@ from typing import Any
 import kmock
 import pytest
 import yaml
-from conftest import REPO, resource_key, serve_kinds, write_kubeconfig
+from conftest import REPO, emulated_api, resource_key, serve_kinds, write_kubeconfig
 from fake_foundry import FakeFoundry, html, no_world, serve, server_error, slow, world
 from kratix_driver import EmulatorKratix
 from kubernetes import client
@@ -77,9 +77,7 @@ def fake() -> Iterator[FakeFoundry]:
 
 @pytest.fixture
 def kube(emulator: kmock.KubernetesEmulator) -> Iterator[KubernetesAPI]:
-    configuration = client.Configuration(host=str(emulator.url).rstrip("/"))
-    configuration.connection_pool_maxsize = 16
-    api = KubernetesAPI(client.ApiClient(configuration))
+    api = emulated_api(emulator, pool_size=16)
     yield api
     api.close()
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import kmock
 import pytest
 from chromium import chromium, find_chromium
-from conftest import serve_kinds
-from kubernetes import client
+from conftest import emulated_api, serve_kinds
 from standby_world import DOMAIN, host, served, tabletop
 
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
@@ -34,7 +33,7 @@ async def _page_server(kmock: kmock.KubernetesEmulator) -> AsyncIterator[tuple[s
     if binary is None:
         pytest.skip("no chromium on PATH: install Debian's `chromium` (.ci/run does) to run the browser test")
     serve_kinds(kmock)
-    api = KubernetesAPI(client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/"))))
+    api = emulated_api(kmock)
     await asyncio.to_thread(tabletop, api)
     store = KubeStore(api, interval=0.2)
     await asyncio.to_thread(store.start)
