@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from foundry_lib.activation_policy import idleness, parse_time, refusal
-from foundry_lib.conditions import condition, rfc3339
+from foundry_lib.conditions import condition, condition_of, rfc3339
 from foundry_lib.durations import parse_duration
 from foundry_lib.errors import UserError
 from foundry_lib.kube import deleting
@@ -281,10 +281,7 @@ def expired_requests(
 
 def _refused(status: Mapping[str, Any]) -> bool:
     """Refused (invalid, or its instance is missing): it never opens, so it holds nothing."""
-    return any(
-        isinstance(c, Mapping) and c.get("type") == "Accepted" and c.get("status") == "False"
-        for c in status.get("conditions") or []
-    )
+    return condition_of(status, "Accepted").get("status") == "False"
 
 
 def _phase(value: object) -> Phase | None:

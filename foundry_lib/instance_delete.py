@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from foundry_lib.conditions import condition, rfc3339
+from foundry_lib.conditions import condition, condition_of, rfc3339
 from foundry_lib.errors import WaitError
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE, deleting
 from foundry_lib.models.license import Switchover
@@ -143,11 +143,7 @@ def _waiting(facts: DeleteFacts, decision: Guard, players: Players) -> Outcome:
 
 def _recorded(status: Mapping[str, Any], decision: Guard) -> bool:
     """Whether the previous run already waited for the same reason (its Event exists)."""
-    return any(
-        c.get("type") == "Deleted" and c.get("reason") == decision.reason
-        for c in status.get("conditions") or []
-        if isinstance(c, Mapping)
-    )
+    return condition_of(status, "Deleted").get("reason") == decision.reason
 
 
 def _event(facts: DeleteFacts, decision: Guard, message: str) -> RecordEvent:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from foundry_lib.conditions import condition_of
 from foundry_lib.durations import parse_duration
 from foundry_lib.hostname_claims import UNROUTED
 from foundry_lib.kube import FOUNDRY_INSTANCE
@@ -51,11 +52,8 @@ def with_waiting_delete(facts: LicenseFacts) -> tuple[LicenseFacts, list[Effect]
 
 
 def _delete_waits(status: Mapping[str, Any]) -> bool:
-    return any(
-        c.get("type") == "Deleted" and c.get("status") == "False" and c.get("reason") in GUARD_WAIT_REASONS
-        for c in status.get("conditions") or []
-        if isinstance(c, Mapping)
-    )
+    deleted = condition_of(status, "Deleted")
+    return deleted.get("status") == "False" and deleted.get("reason") in GUARD_WAIT_REASONS
 
 
 # License fields no instance renders from: routing and activation policy. Every other field (and any

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from foundry_lib.conditions import condition_of
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.license import FoundryLicenseSpec
 from foundry_lib.pools import same_pool
@@ -71,12 +72,7 @@ class Peer:
     @property
     def waiting_for_stop(self) -> bool:
         """Whether it waits for another instance to stop (so a stopping instance wakes it)."""
-        conditions = self.status.get("conditions") or []
-        return any(
-            c.get("type") == "Accepted" and c.get("reason") in WAIT_REASONS
-            for c in conditions
-            if isinstance(c, Mapping)
-        )
+        return condition_of(self.status, "Accepted").get("reason") in WAIT_REASONS
 
 
 def running_on(locations: Iterable[str], peers: Sequence[Peer], me: str) -> list[str]:

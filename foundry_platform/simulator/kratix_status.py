@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from foundry_lib.conditions import rfc3339
+from foundry_lib.conditions import condition_of, rfc3339
 
 Result = Literal["succeeded", "suspended", "retry", "failed"]
 
@@ -64,8 +64,8 @@ def started_configure(status: Mapping[str, Any], now: datetime) -> dict[str, Any
     out = copy.deepcopy(dict(status))
     out["message"] = "Pending"
     out = _set(out, _cond(RECONCILED, "Unknown", "WorkflowPending", "Pending", now))
-    current = _find(out, CONFIGURE_COMPLETED)
-    if current is None or current.get("status") != "False" or current.get("reason") != "PipelinesInProgress":
+    current = condition_of(out, CONFIGURE_COMPLETED)
+    if current.get("status") != "False" or current.get("reason") != "PipelinesInProgress":
         out = _set(
             out,
             _cond(
@@ -110,8 +110,8 @@ def after_configure(
     )
     out = _set(out, completed)
     out["observedGeneration"] = generation
-    works = _find(out, WORKS_SUCCEEDED)
-    if works is None or works.get("status") != "True":  # the simulator's Works are ready at once
+    works = condition_of(out, WORKS_SUCCEEDED)
+    if works.get("status") != "True":  # the simulator's Works are ready at once
         out = _set(
             out,
             _cond(
@@ -122,8 +122,8 @@ def after_configure(
                 now,
             ),
         )
-    reconciled = _find(out, RECONCILED)
-    if reconciled is None or reconciled.get("status") != "True":
+    reconciled = condition_of(out, RECONCILED)
+    if reconciled.get("status") != "True":
         out = _set(out, _cond(RECONCILED, "True", "Reconciled", "Reconciled", now))
     out["lastSuccessfulConfigureWorkflowTime"] = completed["lastTransitionTime"]
     return out
@@ -184,10 +184,6 @@ def _cond(kind: str, state: str, reason: str, message: str, now: datetime) -> di
         "message": message,
         "lastTransitionTime": rfc3339(now),
     }
-
-
-def _find(status: Mapping[str, Any], kind: str) -> Mapping[str, Any] | None:
-    return next((c for c in status.get("conditions") or [] if c.get("type") == kind), None)
 
 
 def _set(status: dict[str, Any], cond: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from foundry_lib.access import Action, Target
-from foundry_lib.conditions import rfc3339
+from foundry_lib.conditions import condition_of, rfc3339
 from foundry_lib.kube import FOUNDRY_INSTANCE, KubeObject
 from foundry_lib.models.instance import FoundryInstanceSpec
 from foundry_lib.models.request import describe_validation_error
@@ -147,9 +147,7 @@ def platform_says(ctx: Context, name: str, *, edit: bool = False) -> str:
     obj = ctx.kube.get(FOUNDRY_INSTANCE, ctx.namespace, name) or {}
     meta, st = obj.get("metadata") or {}, obj.get("status") or {}
     message = st.get("message")
-    accepted = next(
-        (c for c in st.get("conditions") or [] if isinstance(c, Mapping) and c.get("type") == "Accepted"), {}
-    )
+    accepted = condition_of(st, "Accepted")
     fresh = st.get("observedGeneration") == meta.get("generation") or str(
         accepted.get("lastTransitionTime") or ""
     ) >= rfc3339(ctx.now)

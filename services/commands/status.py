@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from foundry_lib.access import Action, Role, roles_of
+from foundry_lib.conditions import condition_of
 from foundry_lib.kube import FOUNDRY_INSTANCE, FOUNDRY_LICENSE
 from foundry_lib.scheduled_delete import DELETE_AT
 from services.commands.context import Context, Reply, instance_target, license_of, target
@@ -34,9 +35,9 @@ def describe_instance(obj: Mapping[str, Any]) -> str:
     version = st.get("foundryVersion") or {}
     if version:
         lines.append(f"version: {version.get('resolved')} (asked for {version.get('requested')})")
-    for cond in st.get("conditions") or []:
-        if cond.get("type") == "UpdateAvailable" and cond.get("status") == "True":
-            lines.append(f"update available: {cond.get('message')}")
+    update = condition_of(st, "UpdateAvailable")
+    if update.get("status") == "True":
+        lines.append(f"update available: {update.get('message')}")
     volumes = st.get("volumes") or {}
     if volumes:
         lines.append("volumes: " + ", ".join(f"{k} {_volume(v)}" for k, v in sorted(volumes.items())))
