@@ -83,16 +83,16 @@ def test_role_starts_a_console_script_the_wheel_installs(role: str, command: str
         assert args[1] == command
 
 
+def _make_dry_run(*args: str) -> str:
+    """What `make -n` would run, without running it."""
+    return subprocess.run(
+        ["make", "-s", "-n", *args], cwd=REPO, capture_output=True, text=True, check=True, timeout=30
+    ).stdout
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_images_tags_every_role_with_the_pyproject_version() -> None:
-    out = subprocess.run(
-        ["make", "-s", "-n", "images", "REGISTRY=registry.example/team"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout
+    out = _make_dry_run("images", "REGISTRY=registry.example/team")
     built = dict(re.findall(r"docker build --target (\S+) -t (\S+) \.", out))
     assert set(built) == set(ROLES)
     assert all(
@@ -103,14 +103,7 @@ def test_make_images_tags_every_role_with_the_pyproject_version() -> None:
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_promises_uses_the_given_image_and_defaults_to_the_version() -> None:
     def dry(*args: str) -> str:
-        return subprocess.run(
-            ["make", "-s", "-n", "promises", "VENV=/nonexistent", *args],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        ).stdout
+        return _make_dry_run("promises", "VENV=/nonexistent", *args)
 
     assert f"--image ghcr.io/foundry-platform/foundry-platform:{VERSION}" in dry()
     assert "--image r.example/fp:1.2.3" in dry("IMAGE=r.example/fp:1.2.3")
