@@ -28,7 +28,7 @@ from foundry_lib.kube import (
 from services.commands.approvals import decide_request
 from services.commands.context import Context
 from services.commands.settings import CommandSettings
-from services.discord_bot.announce import post_pending, update_posted
+from services.discord_bot.announce import announce, post_pending, update_posted
 from services.discord_bot.app import Bot, build_tree
 from services.discord_bot.approval_messages import MESSAGE, POSTED, SHOWN, announcement, decided_text
 from services.discord_bot.main import FoundryBot
@@ -573,3 +573,32 @@ async def test_the_client_pings_nobody_by_default(kube: KubernetesAPI, log: list
         )
     finally:
         await client.close()
+
+
+class CountingLists:
+    """The real client, counting its list calls (how often a pass reads the cluster)."""
+
+    def __init__(self, inner: KubernetesAPI) -> None:
+        self.inner, self.lists = inner, 0
+
+    def list(self, *args: Any, **kwargs: Any) -> Any:
+        self.lists += 1
+        return self.inner.list(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_a_pass_lists_the_requests_once_and_both_posts_and_edits(
+    kube: KubernetesAPI, posted: tuple[Channel, Message], log: list[str]
+) -> None:
+    """A new request is posted and a decided one edited in the same pass, from one list call."""
+    channel, message = posted
+    await _create(kube, FOUNDRY_ACTIVATION_REQUEST, "again", _spec(reason="next week"))
+    await _decide_by_command(kube, "1", approved=False)
+    counting = CountingLists(kube)
+    deps = BotDeps(counting, SETTINGS, (), lambda: NOW, log.append)  # type: ignore[arg-type]
+    assert await announce(deps, channel, channel) == (1, 1)  # type: ignore[arg-type]
+    assert counting.lists == 1
+    assert message.view is None and "**Denied** by <@1>" in message.content
+    assert channel.messages[-1].buttons == [f"vtt-approve:{NS}/again", f"vtt-deny:{NS}/again"]

@@ -24,7 +24,7 @@ from foundry_lib.adapters.catalog_files import load_packaged_catalog
 from foundry_lib.adapters.kubernetes_api import KubernetesAPI
 from foundry_lib.errors import FoundryError, UserError
 from services.commands.settings import CommandSettings
-from services.discord_bot.announce import post_pending, update_posted
+from services.discord_bot.announce import announce
 from services.discord_bot.app import build_tree
 from services.discord_bot.approval_messages import NO_PINGS
 from services.discord_bot.runner import BotDeps
@@ -91,8 +91,7 @@ class FoundryBot(discord.Client):
 
         while not self.is_closed():
             try:
-                await post_pending(self.deps, channel)
-                await update_posted(self.deps, self)
+                await announce(self.deps, channel, self)
             except (FoundryError, discord.DiscordException) as err:
                 log.warning("posting or updating activation requests failed: %s", err)
             await asyncio.sleep(ANNOUNCE_EVERY)
