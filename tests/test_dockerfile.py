@@ -131,3 +131,16 @@ def test_promises_refuse_an_image_without_a_pinned_tag(image: str, problem: str 
 def test_promises_command_names_the_bad_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert promises_main(["--output", str(tmp_path), "--image", "r.example/fp:latest"]) == 2
     assert "--image 'r.example/fp:latest' uses `latest`" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_help_lists_every_documented_target() -> None:
+    """`make help` is how a newcomer finds `make e2e`; a target name with a digit once went missing."""
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    documented = re.findall(r"^([A-Za-z0-9_-]+):[^\n]*## ", makefile, re.MULTILINE)
+    listed = re.findall(
+        r"^  make (\S+)",
+        subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True, check=True).stdout,
+        re.MULTILINE,
+    )
+    assert "e2e" in documented and listed == documented
